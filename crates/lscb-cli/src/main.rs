@@ -1,0 +1,48 @@
+//! `lscbctl`: run the lscb stack locally, issue tokens, and (as the product grows) import
+//! CSV files, seed the reference dataset and write reports through the gRPC API.
+
+mod client;
+mod token;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+/// lscb: the software a multi-agency safeguarding children partnership runs on.
+#[derive(Debug, Parser)]
+#[command(name = "lscbctl", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run all five services in one process on SQLite (aggregator 50050, indicators 50051,
+    /// audits 50052, training 50053, finance 50054) until Ctrl-C.
+    Up(up::UpArgs),
+    /// Issue signed bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Up(args) => up::run(args).await,
+        Command::Token { command } => token::run(command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,10 @@
+//! `lscb-finance`: the finance service as its own process (production deployments).
+
+use lscb_platform::{Config, ServiceKind, shutdown_signal, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::load(ServiceKind::Finance)?;
+    telemetry::init(config.log_format, &config.log);
+    lscb_finance::run(config, shutdown_signal()).await
+}

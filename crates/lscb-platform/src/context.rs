@@ -1,0 +1,54 @@
+//! What a service's handlers share: its database, the directory and the token verifier,
+//! plus partnership scoping of the caller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{Authenticator, Claims};
+use crate::db::Db;
+use crate::directory::{Directory, Partnership};
+use crate::error::Error;
+
+/// Shared state of one service process.
+#[derive(Debug, Clone)]
+pub struct ServiceContext {
+    pub db: Db,
+    pub directory: Arc<Directory>,
+    pub auth: Arc<Authenticator>,
+    /// Largest gRPC message in bytes.
+    pub max_message_bytes: usize,
+    /// Hard limit on draining in-flight calls at shutdown.
+    pub shutdown_timeout: Duration,
+}
+
+impl ServiceContext {
+    pub fn new(db: Db, directory: Arc<Directory>, auth: Arc<Authenticator>) -> Self {
+        Self {
+            db,
+            directory,
+            auth,
+            max_message_bytes: 16 * 1024 * 1024,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// A server builder with this context's auth, message limit and shutdown timeout.
+    pub fn server_builder(&self) -> crate::server::ServerBuilder {
+        crate::server::ServerBuilder::new(self.auth.clone())
+            .max_message_bytes(self.max_message_bytes)
+            .shutdown_timeout(self.shutdown_timeout)
+    }
+
+    /// The caller's partnership; `PERMISSION_DENIED` when the token names one this
+    /// deployment does not serve.
+    pub fn partnership(&self, claims: &Claims) -> Result<&Partnership, Error> {
+        self.directory
+            .partnership(&claims.partnership)
+            .ok_or_else(|| {
+                Error::permission_denied(format!(
+                    "partnership '{}' is not in this deployment's directory",
+                    claims.partnership
+                ))
+            })
+    }
+}

@@ -1,0 +1,3 @@
+//! End-to-end tests: one binary, the whole stack per test.
+
+mod foundation;

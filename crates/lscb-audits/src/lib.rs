@@ -2,7 +2,9 @@
 //! inspections, learning reviews and their actions, Section 11 and 175 self-assessments,
 //! assurance letters, board attendance and practitioner surveys.
 
+pub mod assurance;
 pub mod migration;
+pub mod qa;
 
 use std::future::Future;
 
@@ -32,5 +34,7 @@ pub async fn serve(
     ctx: ServiceContext,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    ctx.server_builder().serve(listener, shutdown).await
+    let builder = qa::register(ctx.server_builder(), &ctx);
+    let builder = assurance::register(builder, &ctx);
+    builder.serve(listener, shutdown).await
 }

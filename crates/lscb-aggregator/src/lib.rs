@@ -1,8 +1,10 @@
 //! The aggregator: the partnership directory API, and (in later modules) the annual report
 //! and its sufficiency statement, assembled from the four data services.
 
+pub mod analysis;
 pub mod directory_grpc;
 pub mod migration;
+pub mod report;
 
 use std::future::Future;
 
@@ -35,7 +37,6 @@ pub async fn serve(
     upstreams: Upstreams,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let _ = &upstreams;
     let limit = ctx.max_message_bytes;
     let directory = DirectoryServiceServer::new(directory_grpc::DirectoryApi::new(ctx.clone()))
         .max_decoding_message_size(limit)

@@ -41,8 +41,8 @@ pub async fn serve(
     let directory = DirectoryServiceServer::new(directory_grpc::DirectoryApi::new(ctx.clone()))
         .max_decoding_message_size(limit)
         .max_encoding_message_size(limit);
-    ctx.server_builder()
-        .add_service(directory)
-        .serve(listener, shutdown)
-        .await
+    let builder = ctx.server_builder().add_service(directory);
+    let builder = report::register(builder, &ctx, &upstreams);
+    let builder = analysis::register(builder, &ctx);
+    builder.serve(listener, shutdown).await
 }

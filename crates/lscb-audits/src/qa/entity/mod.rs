@@ -1,0 +1,3 @@
+//! sea-orm entities of part 1 (tables prefixed `qa_`).
+
+pub mod action;

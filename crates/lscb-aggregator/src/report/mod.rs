@@ -1,6 +1,8 @@
 //! The annual report: authored narrative, assembly from the four data services, rendering
 //! (Markdown, HTML with charts, JSON) and publishing.
 
+pub mod model;
+
 use lscb_platform::config::Upstreams;
 use lscb_platform::{ServerBuilder, ServiceContext};
 use sea_orm_migration::MigrationTrait;

@@ -1,11 +1,15 @@
 //! The training service: the multi-agency training offer — courses, sessions, bookings
 //! and attendance, charges, evaluations, programme reach and accredited trainers.
 
+pub mod domain;
+pub mod grpc;
 pub mod migration;
+pub mod store;
 
 use std::future::Future;
 
 use lscb_platform::{Config, Db, ServiceContext};
+use lscb_proto::training::v1::training_service_server::TrainingServiceServer;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 
@@ -31,5 +35,12 @@ pub async fn serve(
     ctx: ServiceContext,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    ctx.server_builder().serve(listener, shutdown).await
+    let limit = ctx.max_message_bytes;
+    let training = TrainingServiceServer::new(grpc::TrainingApi::new(ctx.clone()))
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit);
+    ctx.server_builder()
+        .add_service(training)
+        .serve(listener, shutdown)
+        .await
 }

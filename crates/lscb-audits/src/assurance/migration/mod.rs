@@ -1,0 +1,3 @@
+//! Part 2's schema migrations (names prefixed `m_as_`). Never edit a published migration.
+
+pub(crate) mod m_as_0001_schema;

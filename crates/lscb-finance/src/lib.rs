@@ -1,11 +1,16 @@
 //! The finance service: the board's budget — contributions, carry forward, income,
 //! expenditure, contributions in kind, planned changes and year close.
 
+pub mod domain;
+pub mod entity;
+pub mod grpc;
 pub mod migration;
+pub mod store;
 
 use std::future::Future;
 
 use lscb_platform::{Config, Db, ServiceContext};
+use lscb_proto::finance::v1::finance_service_server::FinanceServiceServer;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 
@@ -31,5 +36,12 @@ pub async fn serve(
     ctx: ServiceContext,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    ctx.server_builder().serve(listener, shutdown).await
+    let limit = ctx.max_message_bytes;
+    let finance = FinanceServiceServer::new(grpc::FinanceApi::new(ctx.clone()))
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit);
+    ctx.server_builder()
+        .add_service(finance)
+        .serve(listener, shutdown)
+        .await
 }

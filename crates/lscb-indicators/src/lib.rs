@@ -1,11 +1,16 @@
 //! The indicators service: the partnership's performance dataset — indicator definitions,
 //! observations per period and agency, targets, benchmarks and the figures derived from them.
 
+pub mod domain;
+pub mod entity;
+pub mod grpc;
 pub mod migration;
+pub mod store;
 
 use std::future::Future;
 
 use lscb_platform::{Config, Db, ServiceContext};
+use lscb_proto::indicators::v1::indicator_service_server::IndicatorServiceServer;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 
@@ -31,5 +36,12 @@ pub async fn serve(
     ctx: ServiceContext,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    ctx.server_builder().serve(listener, shutdown).await
+    let limit = ctx.max_message_bytes;
+    let api = IndicatorServiceServer::new(grpc::IndicatorApi::new(ctx.clone()))
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit);
+    ctx.server_builder()
+        .add_service(api)
+        .serve(listener, shutdown)
+        .await
 }

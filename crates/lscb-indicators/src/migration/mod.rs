@@ -2,6 +2,8 @@
 
 use sea_orm_migration::prelude::*;
 
+mod m_ind_0001_initial;
+
 /// The service's migrations, in order.
 #[derive(Debug)]
 pub struct Migrator;
@@ -9,6 +11,6 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![Box::new(m_ind_0001_initial::Migration)]
     }
 }

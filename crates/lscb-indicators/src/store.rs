@@ -1,0 +1,724 @@
+//! Storage of definitions, observations and their revisions, submissions, benchmarks, rules
+//! and year locks: the only module that knows sea-orm. Every read and write is scoped to a
+//! partnership. Writes take a [`WriteTxn`] so a handler makes one transaction per request.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use lscb_platform::{Db, Error, Period, Result, WriteTxn};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    QueryOrder, Statement, Value,
+};
+
+use crate::domain::{
+    Benchmark, Comparator, Definition, IndicatorVersion, LockEvent, ObsKey, ObsValue, Rule, Status,
+};
+use crate::entity::{
+    benchmark, indicator_version, observation, revision, rule, submission, year_lock_event,
+};
+
+/// Rows per INSERT, under every backend's bind-parameter limit (12 columns x 500).
+const CHUNK: usize = 500;
+
+/// Now, as stored: RFC 3339 UTC with microseconds (sorts as text).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn dec(s: &str) -> Result<Decimal> {
+    Decimal::from_str(s).map_err(|e| Error::Internal(anyhow::anyhow!("stored decimal {s}: {e}")))
+}
+
+fn period(s: &str) -> Result<Period> {
+    s.parse()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored period: {e}")))
+}
+
+/// A stored revision with its observation's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRevision {
+    pub observation_id: String,
+    pub key: ObsKey,
+    pub revision: u32,
+    pub value: Decimal,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    pub status: Status,
+    pub comment: String,
+    pub definition_version: u32,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub submission_id: String,
+    pub current: bool,
+    pub first_received_at: String,
+}
+
+impl StoredRevision {
+    pub fn to_obs_value(&self) -> ObsValue {
+        ObsValue {
+            observation_id: self.observation_id.clone(),
+            revision: self.revision,
+            key: self.key.clone(),
+            value: self.value,
+            numerator: self.numerator,
+            denominator: self.denominator,
+            status: self.status,
+            first_received_at: self.first_received_at.clone(),
+        }
+    }
+}
+
+/// A row to store: the parsed input and its value (computed from parts when not given).
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub key: ObsKey,
+    pub value: Decimal,
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
+    pub status: Status,
+    pub comment: String,
+    pub definition_version: u32,
+}
+
+/// A stored submission (idempotency record).
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub id: String,
+    pub request_hash: String,
+    pub response: String,
+}
+
+/// Filters for listing revisions.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionFilter {
+    pub indicator: String,
+    pub period: Option<Period>,
+    pub agency: Option<String>,
+    pub breakdown: Option<String>,
+}
+
+/// The store over one service database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+impl Store {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn backend(&self) -> DatabaseBackend {
+        self.db.backend()
+    }
+
+    /// `$n` on PostgreSQL, `?` on SQLite.
+    fn ph(&self, n: usize) -> String {
+        if self.db.is_sqlite() {
+            "?".into()
+        } else {
+            format!("${n}")
+        }
+    }
+
+    pub async fn begin(&self) -> Result<WriteTxn> {
+        Ok(self.db.begin_write().await?)
+    }
+
+    /// Serialises writers of one partnership on PostgreSQL (a transaction-scoped advisory
+    /// lock), so revision numbers, idempotency keys and lock checks never race. SQLite
+    /// already has one writer at a time.
+    pub async fn lock_partnership(&self, txn: &WriteTxn, partnership: &str) -> Result<()> {
+        if self.db.is_sqlite() {
+            return Ok(());
+        }
+        let digest =
+            <sha2::Sha256 as sha2::Digest>::digest(format!("lscb-indicators/{partnership}"));
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&digest[..8]);
+        let key = i64::from_be_bytes(b);
+        txn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [Value::from(key)],
+        ))
+        .await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Definitions
+
+    fn version_of(m: indicator_version::Model) -> Result<IndicatorVersion> {
+        let definition: Definition = serde_json::from_str(&m.definition)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored definition {}: {e}", m.code)))?;
+        Ok(IndicatorVersion {
+            definition,
+            version: m.version as u32,
+            current: m.is_current,
+            created_by: m.created_by,
+            created_at: m.created_at,
+        })
+    }
+
+    /// Current definitions of a partnership, by code.
+    pub async fn current_definitions<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+    ) -> Result<HashMap<String, IndicatorVersion>> {
+        let rows = indicator_version::Entity::find()
+            .filter(indicator_version::Column::Partnership.eq(partnership))
+            .filter(indicator_version::Column::IsCurrent.eq(true))
+            .all(conn)
+            .await?;
+        rows.into_iter()
+            .map(|m| Ok((m.code.clone(), Self::version_of(m)?)))
+            .collect()
+    }
+
+    /// One version (0: current) and the list of version numbers.
+    pub async fn indicator(
+        &self,
+        partnership: &str,
+        code: &str,
+        version: u32,
+    ) -> Result<Option<(IndicatorVersion, Vec<u32>)>> {
+        let rows = indicator_version::Entity::find()
+            .filter(indicator_version::Column::Partnership.eq(partnership))
+            .filter(indicator_version::Column::Code.eq(code))
+            .order_by_asc(indicator_version::Column::Version)
+            .all(self.db.conn())
+            .await?;
+        let versions: Vec<u32> = rows.iter().map(|m| m.version as u32).collect();
+        let chosen = rows.into_iter().find(|m| {
+            if version == 0 {
+                m.is_current
+            } else {
+                m.version as u32 == version
+            }
+        });
+        match chosen {
+            None => Ok(None),
+            Some(m) => Ok(Some((Self::version_of(m)?, versions))),
+        }
+    }
+
+    /// Stores `def` as a new version unless it equals the current one. Returns the version
+    /// in force and whether it changed.
+    pub async fn upsert_definition(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        def: &Definition,
+        actor: &str,
+    ) -> Result<(IndicatorVersion, bool)> {
+        let current = indicator_version::Entity::find()
+            .filter(indicator_version::Column::Partnership.eq(partnership))
+            .filter(indicator_version::Column::Code.eq(def.code.as_str()))
+            .filter(indicator_version::Column::IsCurrent.eq(true))
+            .one(&**txn)
+            .await?;
+        let next = match &current {
+            Some(m) => {
+                let cur = Self::version_of(m.clone())?;
+                if cur.definition == *def {
+                    return Ok((cur, false));
+                }
+                let mut am: indicator_version::ActiveModel = m.clone().into();
+                am.is_current = Set(false);
+                indicator_version::Entity::update(am).exec(&**txn).await?;
+                m.version + 1
+            }
+            None => 1,
+        };
+        let json = serde_json::to_string(def).map_err(|e| Error::Internal(e.into()))?;
+        let m = indicator_version::Model {
+            id: new_id(),
+            partnership: partnership.into(),
+            code: def.code.clone(),
+            version: next,
+            is_current: true,
+            definition: json,
+            created_by: actor.into(),
+            created_at: now(),
+        };
+        let am: indicator_version::ActiveModel = m.clone().into();
+        indicator_version::Entity::insert(am).exec(&**txn).await?;
+        Ok((Self::version_of(m)?, true))
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Submissions (idempotency)
+
+    pub async fn find_submission(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        key: &str,
+    ) -> Result<Option<Submission>> {
+        Ok(submission::Entity::find()
+            .filter(submission::Column::Partnership.eq(partnership))
+            .filter(submission::Column::IdempotencyKey.eq(key))
+            .one(&**txn)
+            .await?
+            .map(|m| Submission {
+                id: m.id,
+                request_hash: m.request_hash,
+                response: m.response,
+            }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_submission(
+        &self,
+        txn: &WriteTxn,
+        id: &str,
+        partnership: &str,
+        key: &str,
+        hash: &str,
+        response: &str,
+        actor: &str,
+        at: &str,
+    ) -> Result<()> {
+        let am: submission::ActiveModel = submission::Model {
+            id: id.into(),
+            partnership: partnership.into(),
+            idempotency_key: key.into(),
+            request_hash: hash.into(),
+            response: response.into(),
+            submitted_by: actor.into(),
+            submitted_at: at.into(),
+        }
+        .into();
+        submission::Entity::insert(am).exec(&**txn).await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Observations
+
+    /// Stores one new revision per row (rows name distinct observations). Returns the
+    /// stored revisions in row order.
+    pub async fn insert_revisions(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        submission_id: &str,
+        actor: &str,
+        at: &str,
+        rows: &[NewRevision],
+    ) -> Result<Vec<StoredRevision>> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let codes: HashSet<&str> = rows.iter().map(|r| r.key.indicator.as_str()).collect();
+        let fys: HashSet<i64> = rows
+            .iter()
+            .map(|r| r.key.period.financial_year_start() as i64)
+            .collect();
+        let existing = observation::Entity::find()
+            .filter(observation::Column::Partnership.eq(partnership))
+            .filter(observation::Column::IndicatorCode.is_in(codes))
+            .filter(observation::Column::FyStart.is_in(fys))
+            .all(&**txn)
+            .await?;
+        let mut by_key: HashMap<(String, String, String, String), observation::Model> = existing
+            .into_iter()
+            .map(|m| {
+                (
+                    (
+                        m.indicator_code.clone(),
+                        m.period.clone(),
+                        m.agency_code.clone(),
+                        m.breakdown_value.clone(),
+                    ),
+                    m,
+                )
+            })
+            .collect();
+        let mut new_obs = Vec::new();
+        let mut new_revs = Vec::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let k = (
+                r.key.indicator.clone(),
+                r.key.period.to_string(),
+                r.key.agency.clone(),
+                r.key.breakdown.clone(),
+            );
+            let (obs_id, revision, first) = match by_key.get_mut(&k) {
+                Some(m) => {
+                    let rev = m.current_revision + 1;
+                    let res = observation::Entity::update_many()
+                        .col_expr(
+                            observation::Column::CurrentRevision,
+                            sea_orm::sea_query::Expr::value(rev),
+                        )
+                        .filter(observation::Column::Id.eq(m.id.as_str()))
+                        .filter(observation::Column::CurrentRevision.eq(m.current_revision))
+                        .exec(&**txn)
+                        .await?;
+                    if res.rows_affected != 1 {
+                        return Err(Error::Internal(anyhow::anyhow!(
+                            "observation {} changed under the writer lock",
+                            m.id
+                        )));
+                    }
+                    m.current_revision = rev;
+                    (m.id.clone(), rev, m.first_received_at.clone())
+                }
+                None => {
+                    let m = observation::Model {
+                        id: new_id(),
+                        partnership: partnership.into(),
+                        indicator_code: k.0.clone(),
+                        period: k.1.clone(),
+                        fy_start: r.key.period.financial_year_start() as i64,
+                        agency_code: k.2.clone(),
+                        breakdown_value: k.3.clone(),
+                        current_revision: 1,
+                        first_received_at: at.into(),
+                    };
+                    new_obs.push(observation::ActiveModel::from(m.clone()));
+                    let id = m.id.clone();
+                    by_key.insert(k, m);
+                    (id, 1, at.to_string())
+                }
+            };
+            let rm = revision::Model {
+                id: new_id(),
+                observation_id: obs_id.clone(),
+                revision,
+                value: r.value.normalize().to_string(),
+                numerator: r.numerator.map(|d| d.normalize().to_string()),
+                denominator: r.denominator.map(|d| d.normalize().to_string()),
+                status: r.status.as_str().into(),
+                comment: r.comment.clone(),
+                definition_version: r.definition_version as i64,
+                submitted_by: actor.into(),
+                submitted_at: at.into(),
+                submission_id: submission_id.into(),
+            };
+            new_revs.push(revision::ActiveModel::from(rm));
+            out.push(StoredRevision {
+                observation_id: obs_id,
+                key: r.key.clone(),
+                revision: revision as u32,
+                value: r.value.normalize(),
+                numerator: r.numerator.map(|d| d.normalize()),
+                denominator: r.denominator.map(|d| d.normalize()),
+                status: r.status,
+                comment: r.comment.clone(),
+                definition_version: r.definition_version,
+                submitted_by: actor.into(),
+                submitted_at: at.into(),
+                submission_id: submission_id.into(),
+                current: true,
+                first_received_at: first,
+            });
+        }
+        for chunk in new_obs.chunks(CHUNK) {
+            observation::Entity::insert_many(chunk.to_vec())
+                .exec(&**txn)
+                .await?;
+        }
+        for chunk in new_revs.chunks(CHUNK) {
+            revision::Entity::insert_many(chunk.to_vec())
+                .exec(&**txn)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    fn revision_of(row: &sea_orm::QueryResult) -> Result<StoredRevision> {
+        let g = |c: &str| -> Result<String> { Ok(row.try_get::<String>("", c)?) };
+        let go = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>>("", c)?) };
+        let rev: i64 = row.try_get("", "revision")?;
+        let cur: i64 = row.try_get("", "current_revision")?;
+        let dv: i64 = row.try_get("", "definition_version")?;
+        Ok(StoredRevision {
+            observation_id: g("observation_id")?,
+            key: ObsKey {
+                indicator: g("indicator_code")?,
+                period: period(&g("period")?)?,
+                agency: g("agency_code")?,
+                breakdown: g("breakdown_value")?,
+            },
+            revision: rev as u32,
+            value: dec(&g("value")?)?,
+            numerator: go("numerator")?.map(|s| dec(&s)).transpose()?,
+            denominator: go("denominator")?.map(|s| dec(&s)).transpose()?,
+            status: Status::parse(&g("status")?),
+            comment: g("comment")?,
+            definition_version: dv as u32,
+            submitted_by: g("submitted_by")?,
+            submitted_at: g("submitted_at")?,
+            submission_id: g("submission_id")?,
+            current: rev == cur,
+            first_received_at: g("first_received_at")?,
+        })
+    }
+
+    const SELECT: &'static str = "SELECT r.observation_id, r.revision, r.value, r.numerator, \
+        r.denominator, r.status, r.comment, r.definition_version, r.submitted_by, \
+        r.submitted_at, r.submission_id, o.indicator_code, o.period, o.agency_code, \
+        o.breakdown_value, o.current_revision, o.first_received_at \
+        FROM ind_revision r JOIN ind_observation o ON o.id = r.observation_id";
+
+    /// Current revisions of a partnership's observations, optionally only some indicators
+    /// and financial years `fy_from..=fy_to`.
+    pub async fn current_observations<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+        indicators: Option<&[String]>,
+        fy_range: Option<(i32, i32)>,
+    ) -> Result<Vec<StoredRevision>> {
+        let mut sql = format!(
+            "{} AND r.revision = o.current_revision WHERE o.partnership = {}",
+            Self::SELECT,
+            self.ph(1)
+        );
+        let mut values: Vec<Value> = vec![partnership.into()];
+        if let Some((a, b)) = fy_range {
+            sql += &format!(
+                " AND o.fy_start >= {} AND o.fy_start <= {}",
+                self.ph(values.len() + 1),
+                self.ph(values.len() + 2)
+            );
+            values.push((a as i64).into());
+            values.push((b as i64).into());
+        }
+        if let Some(codes) = indicators {
+            if codes.is_empty() {
+                return Ok(vec![]);
+            }
+            let phs: Vec<String> = (0..codes.len())
+                .map(|i| self.ph(values.len() + 1 + i))
+                .collect();
+            sql += &format!(" AND o.indicator_code IN ({})", phs.join(", "));
+            values.extend(codes.iter().map(|c| Value::from(c.as_str())));
+        }
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values))
+            .await?;
+        rows.iter().map(Self::revision_of).collect()
+    }
+
+    /// Every revision matching the filter, ordered by period, agency, breakdown, revision.
+    pub async fn revisions(
+        &self,
+        partnership: &str,
+        f: &RevisionFilter,
+    ) -> Result<Vec<StoredRevision>> {
+        let mut sql = format!(
+            "{} WHERE o.partnership = {} AND o.indicator_code = {}",
+            Self::SELECT,
+            self.ph(1),
+            self.ph(2)
+        );
+        let mut values: Vec<Value> = vec![partnership.into(), f.indicator.as_str().into()];
+        if let Some(p) = f.period {
+            sql += &format!(" AND o.period = {}", self.ph(values.len() + 1));
+            values.push(p.to_string().into());
+        }
+        if let Some(a) = &f.agency {
+            sql += &format!(" AND o.agency_code = {}", self.ph(values.len() + 1));
+            values.push(a.as_str().into());
+        }
+        if let Some(b) = &f.breakdown {
+            sql += &format!(" AND o.breakdown_value = {}", self.ph(values.len() + 1));
+            values.push(b.as_str().into());
+        }
+        let rows = self
+            .db
+            .conn()
+            .query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values))
+            .await?;
+        let mut out: Vec<StoredRevision> =
+            rows.iter().map(Self::revision_of).collect::<Result<_>>()?;
+        out.sort_by(|a, b| {
+            (a.key.period, &a.key.agency, &a.key.breakdown, a.revision).cmp(&(
+                b.key.period,
+                &b.key.agency,
+                &b.key.breakdown,
+                b.revision,
+            ))
+        });
+        Ok(out)
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Benchmarks
+
+    fn benchmark_of(m: benchmark::Model) -> Result<Benchmark> {
+        Ok(Benchmark {
+            indicator: m.indicator_code,
+            period: period(&m.period)?,
+            comparator: Comparator::parse(&m.comparator).ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("stored comparator {}", m.comparator))
+            })?,
+            value: dec(&m.value)?,
+            source: m.source,
+            set_by: m.set_by,
+            set_at: m.set_at,
+        })
+    }
+
+    pub async fn benchmarks<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+    ) -> Result<Vec<Benchmark>> {
+        benchmark::Entity::find()
+            .filter(benchmark::Column::Partnership.eq(partnership))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(Self::benchmark_of)
+            .collect()
+    }
+
+    /// Sets (inserts or replaces) benchmarks.
+    pub async fn set_benchmarks(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        items: &[Benchmark],
+    ) -> Result<()> {
+        for b in items {
+            benchmark::Entity::delete_many()
+                .filter(benchmark::Column::Partnership.eq(partnership))
+                .filter(benchmark::Column::IndicatorCode.eq(b.indicator.as_str()))
+                .filter(benchmark::Column::Period.eq(b.period.to_string()))
+                .filter(benchmark::Column::Comparator.eq(b.comparator.as_str()))
+                .exec(&**txn)
+                .await?;
+            let am: benchmark::ActiveModel = benchmark::Model {
+                id: new_id(),
+                partnership: partnership.into(),
+                indicator_code: b.indicator.clone(),
+                period: b.period.to_string(),
+                comparator: b.comparator.as_str().into(),
+                value: b.value.normalize().to_string(),
+                source: b.source.clone(),
+                set_by: b.set_by.clone(),
+                set_at: b.set_at.clone(),
+            }
+            .into();
+            benchmark::Entity::insert(am).exec(&**txn).await?;
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Rules
+
+    pub async fn rules<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+    ) -> Result<Vec<Rule>> {
+        rule::Entity::find()
+            .filter(rule::Column::Partnership.eq(partnership))
+            .order_by_asc(rule::Column::Code)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| {
+                serde_json::from_str(&m.definition)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("stored rule {}: {e}", m.code)))
+            })
+            .collect()
+    }
+
+    pub async fn upsert_rule(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        r: &Rule,
+        actor: &str,
+    ) -> Result<()> {
+        rule::Entity::delete_many()
+            .filter(rule::Column::Partnership.eq(partnership))
+            .filter(rule::Column::Code.eq(r.code.as_str()))
+            .exec(&**txn)
+            .await?;
+        let am: rule::ActiveModel = rule::Model {
+            id: new_id(),
+            partnership: partnership.into(),
+            code: r.code.clone(),
+            definition: serde_json::to_string(r).map_err(|e| Error::Internal(e.into()))?,
+            updated_by: actor.into(),
+            updated_at: now(),
+        }
+        .into();
+        rule::Entity::insert(am).exec(&**txn).await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Year locks
+
+    /// Lock history per financial year (start year), oldest first.
+    pub async fn lock_history<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+    ) -> Result<std::collections::BTreeMap<i32, Vec<LockEvent>>> {
+        let rows = year_lock_event::Entity::find()
+            .filter(year_lock_event::Column::Partnership.eq(partnership))
+            .order_by_asc(year_lock_event::Column::FyStart)
+            .order_by_asc(year_lock_event::Column::Seq)
+            .all(conn)
+            .await?;
+        let mut out: std::collections::BTreeMap<i32, Vec<LockEvent>> = Default::default();
+        for m in rows {
+            out.entry(m.fy_start as i32).or_default().push(LockEvent {
+                locked: m.action == "lock",
+                by: m.actor,
+                at: m.at,
+                reason: m.reason,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn add_lock_event(
+        &self,
+        txn: &WriteTxn,
+        partnership: &str,
+        fy_start: i32,
+        seq: usize,
+        e: &LockEvent,
+    ) -> Result<()> {
+        let am: year_lock_event::ActiveModel = year_lock_event::Model {
+            id: new_id(),
+            partnership: partnership.into(),
+            fy_start: fy_start as i64,
+            seq: seq as i64,
+            action: if e.locked { "lock" } else { "unlock" }.into(),
+            actor: e.by.clone(),
+            at: e.at.clone(),
+            reason: e.reason.clone(),
+        }
+        .into();
+        year_lock_event::Entity::insert(am).exec(&**txn).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

@@ -687,6 +687,7 @@ impl TrainingService for TrainingApi {
 
     async fn book_place(&self, request: Request<pb::BookPlaceRequest>) -> R<pb::BookPlaceResponse> {
         let claims = caller(&request)?;
+        claims.require_writer()?;
         let p = self.scope(&claims)?;
         let req = request.into_inner();
         let mut v = Violations::new();
@@ -744,6 +745,7 @@ impl TrainingService for TrainingApi {
         request: Request<pb::CancelBookingRequest>,
     ) -> R<pb::CancelBookingResponse> {
         let claims = caller(&request)?;
+        claims.require_writer()?;
         let p = self.scope(&claims)?;
         let req = request.into_inner();
         let mut v = Violations::new();

@@ -161,6 +161,8 @@ pub enum Unit {
     /// Integer pence.
     Money,
     Days,
+    /// A ratio (e.g. cases per worker).
+    Ratio,
     Other,
 }
 
@@ -172,6 +174,8 @@ pub enum Polarity {
     LowerIsBetter,
     /// Neither: a rise is neither good nor bad (e.g. population, demand).
     Neutral,
+    /// Good when inside a target band (e.g. re-referrals 18-25%).
+    WithinBand,
 }
 
 /// Which way the figure moved from the previous year.
@@ -275,6 +279,8 @@ pub struct Part1 {
 pub struct Part2 {
     /// Voice of the Child, Early Help, Safe Systems.
     pub priorities: Vec<Priority>,
+    /// Every audit of the year with cases (also listed under their priority).
+    pub audits: Block<Vec<AuditSummary>>,
     pub inspections: Block<Vec<Inspection>>,
     pub section11: Block<Section11>,
     pub section175: Block<Section175>,

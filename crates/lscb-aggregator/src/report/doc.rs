@@ -1,0 +1,1039 @@
+//! The report's layout as a small document tree (headings, paragraphs, tables, charts,
+//! notices) built from the model, following the reference report's structure. The Markdown
+//! and HTML renderers each walk this one tree, so both formats say the same thing.
+
+use rust_decimal::prelude::ToPrimitive;
+
+use super::format;
+use super::model::*;
+
+/// A table cell: text plus an optional style class (RAG, attendance) that the HTML uses
+/// for colour; the text itself always carries the meaning too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub class: Option<&'static str>,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell { text, class: None }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell {
+            text: text.to_string(),
+            class: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartKind {
+    /// Lines over the same x labels: (series name, values; `None` where missing).
+    Line {
+        x: Vec<String>,
+        series: Vec<(String, Vec<Option<f64>>)>,
+    },
+    /// One bar per label.
+    Bar { bars: Vec<(String, f64)> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub number: u32,
+    pub title: String,
+    /// The text alternative: what the chart shows, in words.
+    pub description: String,
+    pub kind: ChartKind,
+    /// The same data as a table (always shown with the chart).
+    pub data: Table,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// Level 1 = title, 2 = part, 3 = section, 4 = question.
+    Heading(u8, String),
+    /// Markdown (inline or block) text.
+    Markdown(String),
+    List(Vec<String>),
+    Table(Table),
+    Chart(Chart),
+    /// A section whose data was unavailable, or a warning.
+    Notice(String),
+    PageBreak,
+}
+
+struct Builder {
+    nodes: Vec<Node>,
+    figures: u32,
+}
+
+impl Builder {
+    fn h(&mut self, level: u8, t: impl Into<String>) {
+        self.nodes.push(Node::Heading(level, t.into()));
+    }
+    fn md(&mut self, t: impl Into<String>) {
+        self.nodes.push(Node::Markdown(t.into()));
+    }
+    fn chart(&mut self, title: String, description: String, kind: ChartKind, data: Table) {
+        self.figures += 1;
+        self.nodes.push(Node::Chart(Chart {
+            number: self.figures,
+            title,
+            description,
+            kind,
+            data,
+        }));
+    }
+    fn unavailable<T>(&mut self, b: &Block<T>, what: &str) -> bool {
+        if let Block::Unavailable { source, reason } = b {
+            self.nodes.push(Node::Notice(format!(
+                "Data unavailable: {what} could not be included because the {source} service did not provide it ({reason})."
+            )));
+            true
+        } else {
+            false
+        }
+    }
+    fn narrative(&mut self, r: &Report, key: &str) {
+        if let Some(n) = r.narrative.get(key) {
+            self.md(n.markdown.clone());
+        }
+    }
+}
+
+pub fn rag_cell(r: Option<Rag>) -> Cell {
+    match r {
+        Some(Rag::Red) => Cell {
+            text: "✖ Red".into(),
+            class: Some("rag-red"),
+        },
+        Some(Rag::Amber) => Cell {
+            text: "◆ Amber".into(),
+            class: Some("rag-amber"),
+        },
+        Some(Rag::Green) => Cell {
+            text: "✔ Green".into(),
+            class: Some("rag-green"),
+        },
+        None => "–".into(),
+    }
+}
+
+fn travel_cell(f: &Figure) -> Cell {
+    match f.travel {
+        Travel::Improving => Cell {
+            text: format!("{} (improving)", format::direction_symbol(f.direction)),
+            class: Some("rag-green"),
+        },
+        Travel::Worsening => Cell {
+            text: format!("{} (worsening)", format::direction_symbol(f.direction)),
+            class: Some("rag-red"),
+        },
+        Travel::NoChange => "► no change".into(),
+        Travel::NotApplicable => format::direction_symbol(f.direction).into(),
+    }
+}
+
+fn opt_value(v: Option<rust_decimal::Decimal>, u: Unit) -> String {
+    v.map(|v| format::value(v, u)).unwrap_or_else(|| "–".into())
+}
+
+fn bench(f: &Figure, name: &str) -> String {
+    f.benchmarks
+        .iter()
+        .find(|b| b.name == name)
+        .map(|b| format::value(b.value, f.unit))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn figure_table(caption: String, figures: &[Figure], r: &Report) -> Table {
+    Table {
+        caption,
+        headers: vec![
+            "Indicator".into(),
+            r.year_label.clone(),
+            r.previous_year.replacen('-', "/", 1),
+            "Change".into(),
+            "Direction of travel".into(),
+            "RAG".into(),
+            "Target".into(),
+            "England".into(),
+            "Statistical neighbours".into(),
+        ],
+        rows: figures
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::from(f.name.clone()),
+                    opt_value(f.value, f.unit).into(),
+                    opt_value(f.previous, f.unit).into(),
+                    match (f.unit, f.value, f.previous) {
+                        (Unit::Percent, Some(v), Some(p)) => {
+                            format!("{:+} pts", format::round(v - p, 1).normalize()).into()
+                        }
+                        _ => f
+                            .change_pct
+                            .map(|c| format!("{:+}%", c.normalize()))
+                            .unwrap_or_else(|| "–".into())
+                            .into(),
+                    },
+                    travel_cell(f),
+                    rag_cell(f.rag),
+                    opt_value(f.target, f.unit).into(),
+                    bench(f, "England").into(),
+                    bench(f, "Statistical neighbours").into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn to_f64(d: rust_decimal::Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &str) {
+    if figures.is_empty() {
+        b.md("No indicators are recorded for this question.");
+        return;
+    }
+    b.nodes.push(Node::List(
+        figures.iter().map(|f| f.sentence.clone()).collect(),
+    ));
+    b.nodes
+        .push(Node::Table(figure_table(caption.to_string(), figures, r)));
+    for f in figures.iter().filter(|f| f.trend.len() >= 2) {
+        let x: Vec<String> = f.trend.iter().map(|p| p.period.clone()).collect();
+        let mut series = vec![(
+            f.name.clone(),
+            f.trend
+                .iter()
+                .map(|p| Some(to_f64(p.value)))
+                .collect::<Vec<_>>(),
+        )];
+        let mut headers = vec!["Period".to_string(), f.name.clone()];
+        for bm in &f.benchmarks {
+            series.push((bm.name.clone(), vec![Some(to_f64(bm.value)); x.len()]));
+            headers.push(bm.name.clone());
+        }
+        let rows = f
+            .trend
+            .iter()
+            .map(|p| {
+                let mut row = vec![
+                    Cell::from(p.period.clone()),
+                    format::value(p.value, f.unit).into(),
+                ];
+                for bm in &f.benchmarks {
+                    row.push(format::value(bm.value, f.unit).into());
+                }
+                row
+            })
+            .collect();
+        let first = f.trend.first().map(|p| format::value(p.value, f.unit));
+        let last = f.trend.last().map(|p| format::value(p.value, f.unit));
+        let (lo, hi) = f.trend.iter().fold((None, None), |(lo, hi), p| {
+            (
+                Some(lo.map_or(p.value, |l: rust_decimal::Decimal| l.min(p.value))),
+                Some(hi.map_or(p.value, |h: rust_decimal::Decimal| h.max(p.value))),
+            )
+        });
+        let description = format!(
+            "Line chart of {} from {} to {}: it went from {} to {}, ranging between {} and {}{}.",
+            f.name,
+            x.first().cloned().unwrap_or_default(),
+            x.last().cloned().unwrap_or_default(),
+            first.unwrap_or_default(),
+            last.unwrap_or_default(),
+            lo.map(|v| format::value(v, f.unit)).unwrap_or_default(),
+            hi.map(|v| format::value(v, f.unit)).unwrap_or_default(),
+            if f.benchmarks.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; benchmarks shown as flat lines: {}",
+                    f.benchmarks
+                        .iter()
+                        .map(|b| format!("{} {}", b.name, format::value(b.value, f.unit)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        b.chart(
+            format!("{} by period", f.name),
+            description,
+            ChartKind::Line { x, series },
+            Table {
+                caption: format!("Data for the chart: {}", f.name),
+                headers,
+                rows,
+            },
+        );
+    }
+}
+
+fn money_bars(
+    b: &mut Builder,
+    title: String,
+    lines: &[(String, i64)],
+    label_header: &str,
+    total: Option<i64>,
+) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut rows: Vec<Vec<Cell>> = lines
+        .iter()
+        .map(|(l, p)| vec![Cell::from(l.clone()), format::money(*p).into()])
+        .collect();
+    if let Some(t) = total {
+        rows.push(vec!["Total".into(), format::money(t).into()]);
+    }
+    let largest = lines.iter().max_by_key(|(_, p)| *p);
+    let description = format!(
+        "Bar chart of {} across {} items{}.",
+        title.to_lowercase(),
+        lines.len(),
+        largest
+            .map(|(l, p)| format!("; the largest is {l} at {}", format::money(*p)))
+            .unwrap_or_default()
+    );
+    b.chart(
+        title.clone(),
+        description,
+        ChartKind::Bar {
+            bars: lines
+                .iter()
+                .map(|(l, p)| (l.clone(), *p as f64 / 100.0))
+                .collect(),
+        },
+        Table {
+            caption: format!("Data for the chart: {title}"),
+            headers: vec![label_header.to_string(), "Amount".into()],
+            rows,
+        },
+    );
+}
+
+/// The report as a document tree.
+pub fn build(r: &Report) -> Vec<Node> {
+    let mut b = Builder {
+        nodes: vec![],
+        figures: 0,
+    };
+    let la = r.partnership.local_authority.clone();
+    b.h(
+        1,
+        format!("{} – Annual Report {}", r.partnership.name, r.year_label),
+    );
+    b.md(format!(
+        "Assembled from the partnership's data on {}.",
+        r.generated_at
+    ));
+    if !r.complete {
+        let failed = r.failed_sources().join(", ");
+        b.nodes.push(Node::Notice(format!(
+            "This report is incomplete: data from {failed} was unavailable when it was assembled. The affected sections say so."
+        )));
+    }
+    b.h(2, "Contents");
+    b.nodes.push(Node::List(vec![
+        "Foreword".into(),
+        "Introduction".into(),
+        format!("Part 1 – Context and key facts about {la}"),
+        format!("Part 2 – The effectiveness of safeguarding arrangements in {la}"),
+        format!("Part 3 – The effectiveness of the {}", r.partnership.name),
+        "Part 4 – Analysis, conclusions, sufficiency statement and challenges".into(),
+        "Part 5 – Supporting material".into(),
+    ]));
+
+    b.h(2, "Foreword");
+    match r.narrative.get("foreword") {
+        Some(n) => b.md(n.markdown.clone()),
+        None => b.md("_No foreword has been written for this year._"),
+    }
+    b.h(2, "Introduction");
+    match r.narrative.get("introduction") {
+        Some(n) => b.md(n.markdown.clone()),
+        None => b.md(format!(
+            "Each Local Safeguarding Children Board is required to produce and publish an Annual Report evaluating the effectiveness of safeguarding in the local area. This report covers {} and is assembled from the data that the partner agencies submitted: every figure comes from stored data with its source.",
+            r.year_label
+        )),
+    }
+
+    // ------------------------------------------------------------- Part 1
+    b.nodes.push(Node::PageBreak);
+    b.h(2, format!("Part 1 – Context and key facts about {la}"));
+    b.narrative(r, "context");
+    b.h(3, "Key facts");
+    if !b.unavailable(&r.part1.key_facts, "the key facts") {
+        let facts = r.part1.key_facts.data().cloned().unwrap_or_default();
+        figures_section(&mut b, r, &facts, "Key facts");
+    }
+
+    // ------------------------------------------------------------- Part 2
+    b.nodes.push(Node::PageBreak);
+    b.h(
+        2,
+        format!("Part 2 – The effectiveness of safeguarding arrangements in {la}"),
+    );
+    b.narrative(r, "strategic_plan");
+    for p in &r.part2.priorities {
+        b.h(3, p.title.clone());
+        b.narrative(r, &format!("priority.{}", p.key));
+        b.h(4, "How much did we do?");
+        if !b.unavailable(&p.how_much, "the activity figures") {
+            let f = p.how_much.data().cloned().unwrap_or_default();
+            figures_section(&mut b, r, &f, &format!("{}: how much did we do?", p.title));
+        }
+        b.h(4, "How well did we do it?");
+        if !b.unavailable(&p.how_well, "the quality figures") {
+            let f = p.how_well.data().cloned().unwrap_or_default();
+            if !f.is_empty() {
+                figures_section(
+                    &mut b,
+                    r,
+                    &f,
+                    &format!("{}: how well did we do it?", p.title),
+                );
+            }
+        }
+        if !b.unavailable(&p.audits, "the audit results") {
+            let audits = p.audits.data().cloned().unwrap_or_default();
+            if !audits.is_empty() {
+                b.nodes.push(Node::List(
+                    audits.iter().map(|a| a.sentence.clone()).collect(),
+                ));
+            }
+        }
+        if !b.unavailable(&p.training, "the training figures") {
+            let t = p.training.data().cloned().unwrap_or_default();
+            if !t.is_empty() {
+                b.nodes
+                    .push(Node::List(t.iter().map(|x| x.sentence.clone()).collect()));
+            }
+        }
+        b.h(4, "What did we learn and change as a result?");
+        b.narrative(r, &format!("priority.{}.learning", p.key));
+        if !b.unavailable(&p.actions, "the actions") {
+            let a = p.actions.data().cloned().unwrap_or_default();
+            if a.is_empty() {
+                b.md("No actions from this priority's audits are recorded.");
+            } else {
+                b.nodes.push(Node::Table(actions_table(
+                    format!("{}: actions from audits", p.title),
+                    &a,
+                )));
+            }
+        }
+    }
+
+    b.h(3, "Audits of practice");
+    if !b.unavailable(&r.part2.audits, "the audit programme") {
+        let audits = r.part2.audits.data().cloned().unwrap_or_default();
+        if audits.is_empty() {
+            b.md(format!(
+                "No audits with graded cases are recorded for {}.",
+                r.year_label
+            ));
+        } else {
+            b.nodes.push(Node::Table(Table {
+                caption: "Audits of the year".into(),
+                headers: vec![
+                    "Audit".into(),
+                    "Type".into(),
+                    "Cases".into(),
+                    "Requiring improvement".into(),
+                    "Grades".into(),
+                ],
+                rows: audits
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            Cell::from(a.title.clone()),
+                            a.kind.replace('_', " ").into(),
+                            format::count(a.cases.into()).into(),
+                            format!(
+                                "{} ({})",
+                                a.requiring_improvement,
+                                format::share_pct(a.requiring_improvement.into(), a.cases.into())
+                                    .map(format::percent)
+                                    .unwrap_or_else(|| "–".into())
+                            )
+                            .into(),
+                            a.grades
+                                .iter()
+                                .filter(|(_, c)| *c > 0)
+                                .map(|(g, c)| format!("{g}: {c}"))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                                .into(),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
+    b.h(3, "External inspections and reviews");
+    b.narrative(r, "inspections");
+    if !b.unavailable(&r.part2.inspections, "the inspections") {
+        let ins = r.part2.inspections.data().cloned().unwrap_or_default();
+        if ins.is_empty() {
+            b.md(format!("No inspections are recorded for {}.", r.year_label));
+        } else {
+            b.nodes.push(Node::Table(Table {
+                caption: "Inspections during the year".into(),
+                headers: vec![
+                    "Inspectorate".into(),
+                    "Organisation".into(),
+                    "Date".into(),
+                    "Judgement".into(),
+                    "Key findings".into(),
+                ],
+                rows: ins
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            Cell::from(i.inspectorate.clone()),
+                            i.subject.clone().into(),
+                            i.date.clone().into(),
+                            i.judgement.clone().into(),
+                            i.summary.clone().into(),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
+    b.h(3, "Partner compliance with safeguarding (Section 11)");
+    b.narrative(r, "section11");
+    if !b.unavailable(&r.part2.section11, "the Section 11 results")
+        && let Some(s) = r.part2.section11.data()
+    {
+        b.md(s.sentence.clone());
+        if !s.rows.is_empty() {
+            b.nodes.push(Node::Table(Table {
+                caption: "Section 11 returns by statutory agency".into(),
+                headers: vec!["Agency".into(), "Return".into()],
+                rows: s
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            Cell::from(row.agency_name.clone()),
+                            Cell {
+                                text: if row.rating == "not submitted" {
+                                    "✖ not submitted".into()
+                                } else {
+                                    format!("✔ {}", row.rating)
+                                },
+                                class: Some(if row.rating == "not submitted" {
+                                    "rag-red"
+                                } else {
+                                    "rag-green"
+                                }),
+                            },
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+    b.h(3, "Safeguarding in schools (Section 175)");
+    b.narrative(r, "section175");
+    if !b.unavailable(&r.part2.section175, "the Section 175 results")
+        && let Some(s) = r.part2.section175.data()
+    {
+        b.md(s.sentence.clone());
+    }
+
+    b.h(3, "Key vulnerable groups");
+    b.narrative(r, "vulnerable_groups");
+    if !b.unavailable(
+        &r.part2.vulnerable_groups,
+        "the figures on vulnerable groups",
+    ) {
+        let f = r
+            .part2
+            .vulnerable_groups
+            .data()
+            .cloned()
+            .unwrap_or_default();
+        if f.is_empty() {
+            b.md("No indicators on vulnerable groups are recorded.");
+        } else {
+            b.nodes
+                .push(Node::List(f.iter().map(|x| x.sentence.clone()).collect()));
+            b.nodes.push(Node::Table(figure_table(
+                "Key vulnerable groups".into(),
+                &f,
+                r,
+            )));
+        }
+    }
+
+    // ------------------------------------------------------------- Part 3
+    b.nodes.push(Node::PageBreak);
+    b.h(
+        2,
+        format!("Part 3 – The effectiveness of the {}", r.partnership.name),
+    );
+    b.h(3, "Governance arrangements");
+    b.narrative(r, "governance");
+    b.h(3, "Board attendance, representation and engagement");
+    if !b.unavailable(&r.part3.attendance, "the attendance matrix")
+        && let Some(a) = r.part3.attendance.data()
+    {
+        if a.rows.is_empty() {
+            b.md("No board or sub-group meetings are recorded for the year.");
+        } else {
+            b.nodes.push(Node::List(vec![
+                "✔ Green: the named member attended 80% or more of the meetings".into(),
+                "◆ Blue: the named or nominated members attended 80% or more of the meetings"
+                    .into(),
+                "✖ Red: the named or nominated members attended less than 80% of the meetings"
+                    .into(),
+            ]));
+            let mut headers = vec!["Agency".to_string()];
+            headers.extend(a.forums.iter().cloned());
+            b.nodes.push(Node::Table(Table {
+                caption: format!("Agency attendance by board and sub-group, {}", r.year_label),
+                headers,
+                rows: a
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let mut cells = vec![Cell::from(row.agency_name.clone())];
+                        for c in &row.cells {
+                            cells.push(match c {
+                                None => "".into(),
+                                Some(c) => Cell {
+                                    text: format!(
+                                        "{} ({}/{})",
+                                        match c.rating {
+                                            AttendanceRating::Green => "✔ Green",
+                                            AttendanceRating::Blue => "◆ Blue",
+                                            AttendanceRating::Red => "✖ Red",
+                                        },
+                                        c.attended_any,
+                                        c.meetings
+                                    ),
+                                    class: Some(match c.rating {
+                                        AttendanceRating::Green => "att-green",
+                                        AttendanceRating::Blue => "att-blue",
+                                        AttendanceRating::Red => "att-red",
+                                    }),
+                                },
+                            });
+                        }
+                        cells
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
+    b.h(3, "Business and improvement plan");
+    b.narrative(r, "business_plan");
+    if !b.unavailable(&r.part3.business_plan, "the progress of actions") {
+        let a = r.part3.business_plan.data().cloned().unwrap_or_default();
+        if a.is_empty() {
+            b.md("No actions are recorded.");
+        } else {
+            let done = a.iter().filter(|x| x.status == "completed").count();
+            let overdue = a.iter().filter(|x| x.overdue).count();
+            b.md(format!(
+                "{} of {} actions ({}) were completed by the end of the year; {} {} overdue.",
+                done,
+                a.len(),
+                format::percent(format::share_pct(done as i64, a.len() as i64).unwrap_or_default()),
+                overdue,
+                if overdue == 1 { "was" } else { "were" }
+            ));
+            b.nodes.push(Node::Table(actions_table(
+                "Actions and their progress".into(),
+                &a,
+            )));
+        }
+    }
+
+    b.h(3, "Finance");
+    b.narrative(r, "finance");
+    if !b.unavailable(&r.part3.finance, "the budget and expenditure")
+        && let Some(f) = r.part3.finance.data()
+    {
+        b.nodes.push(Node::List(f.sentences.clone()));
+        b.nodes.push(Node::Table(Table {
+            caption: format!("Budget {}", r.year_label),
+            headers: vec!["Component".into(), "Amount".into()],
+            rows: vec![
+                vec![
+                    "Agency contributions".into(),
+                    format::money(f.contributions_total).into(),
+                ],
+                vec![
+                    "Carry forward from the previous year".into(),
+                    format::money(f.carry_forward).into(),
+                ],
+                vec!["Income".into(), format::money(f.income_total).into()],
+                vec!["Total budget".into(), format::money(f.budget_total).into()],
+                vec![
+                    "Expenditure".into(),
+                    format::money(f.expenditure_total).into(),
+                ],
+                vec![
+                    if f.balance < 0 { "Deficit" } else { "Balance" }.into(),
+                    format::money(f.balance.abs()).into(),
+                ],
+            ],
+        }));
+        money_bars(
+            &mut b,
+            "Agency contributions".into(),
+            &f.contributions
+                .iter()
+                .filter(|c| c.pence > 0)
+                .map(|c| (c.label.clone(), c.pence))
+                .collect::<Vec<_>>(),
+            "Agency",
+            Some(f.contributions_total),
+        );
+        money_bars(
+            &mut b,
+            "Expenditure by category".into(),
+            &f.expenditure
+                .iter()
+                .map(|c| (c.label.clone(), c.pence))
+                .collect::<Vec<_>>(),
+            "Category",
+            Some(f.expenditure_total),
+        );
+        if !f.in_kind.is_empty() {
+            b.md("Contributions in kind:");
+            b.nodes.push(Node::List(
+                f.in_kind
+                    .iter()
+                    .map(|k| {
+                        if k.pence > 0 {
+                            format!("{} (estimated {})", k.label, format::money(k.pence))
+                        } else {
+                            k.label.clone()
+                        }
+                    })
+                    .collect(),
+            ));
+        }
+        if !f.next_year.is_empty() {
+            b.md("Planned changes for the next year:");
+            b.nodes.push(Node::List(
+                f.next_year
+                    .iter()
+                    .map(|k| format!("{}: {}", k.label, format::money(k.pence)))
+                    .collect(),
+            ));
+        }
+    }
+
+    let subgroups: Vec<&NarrativeSection> = r
+        .narrative
+        .values()
+        .filter(|n| n.section.starts_with("subgroup."))
+        .collect();
+    if !subgroups.is_empty() {
+        b.h(3, "Sub-group work");
+        for n in subgroups {
+            let name = n.section.trim_start_matches("subgroup.").replace('_', " ");
+            let mut c = name.chars();
+            let name = c
+                .next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default();
+            b.h(4, name);
+            b.md(n.markdown.clone());
+        }
+    }
+
+    b.h(3, "Learning and development: training delivery");
+    b.narrative(r, "training");
+    if !b.unavailable(&r.part3.training, "the training figures")
+        && let Some(t) = r.part3.training.data()
+    {
+        b.nodes.push(Node::List(t.sentences.clone()));
+        if let Some(e) = &t.evaluation {
+            b.md(format!("Evaluation: {e}"));
+        }
+        if !t.trend.is_empty() {
+            let x: Vec<String> = t
+                .trend
+                .iter()
+                .map(|y| y.year.replacen('-', "/", 1))
+                .collect();
+            b.chart(
+                "Training courses and places by year".into(),
+                format!(
+                    "Line chart of training delivery from {} to {}: courses went from {} to {} and places taken from {} to {}.",
+                    x.first().cloned().unwrap_or_default(),
+                    x.last().cloned().unwrap_or_default(),
+                    t.trend.first().map_or(0, |y| y.courses),
+                    t.trend.last().map_or(0, |y| y.courses),
+                    format::count(t.trend.first().map_or(0, |y| y.places).into()),
+                    format::count(t.trend.last().map_or(0, |y| y.places).into()),
+                ),
+                ChartKind::Line {
+                    x: x.clone(),
+                    series: vec![
+                        (
+                            "Courses".into(),
+                            t.trend.iter().map(|y| Some(y.courses as f64)).collect(),
+                        ),
+                        (
+                            "Places taken".into(),
+                            t.trend.iter().map(|y| Some(y.places as f64)).collect(),
+                        ),
+                    ],
+                },
+                Table {
+                    caption: "Data for the chart: training delivery by year".into(),
+                    headers: vec!["Year".into(), "Courses".into(), "Places taken".into()],
+                    rows: t
+                        .trend
+                        .iter()
+                        .zip(&x)
+                        .map(|(y, l)| {
+                            vec![
+                                Cell::from(l.clone()),
+                                format::count(y.courses.into()).into(),
+                                format::count(y.places.into()).into(),
+                            ]
+                        })
+                        .collect(),
+                },
+            );
+        }
+    }
+
+    b.h(3, "Learning reviews");
+    b.narrative(r, "learning_reviews");
+    if !b.unavailable(&r.part3.learning_reviews, "the learning reviews") {
+        let lr = r.part3.learning_reviews.data().cloned().unwrap_or_default();
+        if lr.is_empty() {
+            b.md("No serious case or learning reviews are recorded.");
+        } else {
+            b.nodes.push(Node::Table(Table {
+                caption: "Serious case and learning reviews".into(),
+                headers: vec![
+                    "Reference".into(),
+                    "Type".into(),
+                    "Status".into(),
+                    "Published".into(),
+                    "Recommendations".into(),
+                    "Actions completed".into(),
+                    "Actions open".into(),
+                    "Actions overdue".into(),
+                ],
+                rows: lr
+                    .iter()
+                    .map(|x| {
+                        vec![
+                            Cell::from(x.reference.clone()),
+                            x.kind.clone().into(),
+                            x.status.clone().into(),
+                            x.published.clone().unwrap_or_else(|| "–".into()).into(),
+                            x.recommendations.to_string().into(),
+                            x.actions_complete.to_string().into(),
+                            x.actions_open.to_string().into(),
+                            x.actions_overdue.to_string().into(),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
+    // ------------------------------------------------------------- Part 4
+    b.nodes.push(Node::PageBreak);
+    b.h(
+        2,
+        "Part 4 – Analysis, conclusions, sufficiency statement and challenges",
+    );
+    match &r.part4 {
+        Some(v) => json_nodes(&mut b.nodes, v, 3),
+        None => b.md("_The analysis has not been produced for this report._"),
+    }
+    b.narrative(r, "conclusion");
+    if r.narrative.contains_key("looking_ahead") {
+        b.h(3, "Looking ahead");
+        b.narrative(r, "looking_ahead");
+    }
+
+    // ------------------------------------------------------------- Part 5
+    b.nodes.push(Node::PageBreak);
+    b.h(2, "Part 5 – Supporting material");
+    b.h(3, "Glossary");
+    if r.part5.glossary.is_empty() {
+        b.md("The report uses no acronyms from the glossary.");
+    } else {
+        b.nodes.push(Node::Table(Table {
+            caption: "Glossary of the acronyms used in this report".into(),
+            headers: vec!["Acronym".into(), "Meaning".into()],
+            rows: r
+                .part5
+                .glossary
+                .iter()
+                .map(|g| vec![Cell::from(g.acronym.clone()), g.meaning.clone().into()])
+                .collect(),
+        }));
+    }
+    b.h(3, "Appendix: data completeness");
+    if !b.unavailable(&r.part5.completeness, "the completeness appendix") {
+        let gaps = r.part5.completeness.data().cloned().unwrap_or_default();
+        if gaps.is_empty() {
+            b.md("Every expected return was received.");
+        } else {
+            b.nodes.push(Node::Table(Table {
+                caption: "What was expected and not received, by agency".into(),
+                headers: vec!["Agency".into(), "Expected and not received".into()],
+                rows: gaps
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            Cell::from(g.agency_name.clone()),
+                            g.missing.join("; ").into(),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+    b.h(3, "Appendix: sources");
+    b.nodes.push(Node::Table(Table {
+        caption: "The data services this report was assembled from".into(),
+        headers: vec!["Source".into(), "Status".into()],
+        rows: r
+            .sources
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::from(s.source.clone()),
+                    if s.ok {
+                        Cell {
+                            text: "✔ answered".into(),
+                            class: Some("rag-green"),
+                        }
+                    } else {
+                        Cell {
+                            text: format!("✖ unavailable: {}", s.error.clone().unwrap_or_default()),
+                            class: Some("rag-red"),
+                        }
+                    },
+                ]
+            })
+            .collect(),
+    }));
+    b.nodes
+}
+
+fn actions_table(caption: String, a: &[ActionItem]) -> Table {
+    Table {
+        caption,
+        headers: vec![
+            "Action".into(),
+            "Owner".into(),
+            "Due".into(),
+            "Status".into(),
+        ],
+        rows: a
+            .iter()
+            .map(|x| {
+                vec![
+                    Cell::from(x.title.clone()),
+                    x.owner.clone().unwrap_or_else(|| "–".into()).into(),
+                    x.due.clone().unwrap_or_else(|| "–".into()).into(),
+                    if x.overdue {
+                        Cell {
+                            text: format!("✖ {} (overdue)", x.status),
+                            class: Some("rag-red"),
+                        }
+                    } else if x.status == "completed" {
+                        Cell {
+                            text: "✔ completed".into(),
+                            class: Some("rag-green"),
+                        }
+                    } else {
+                        Cell::from(x.status.clone())
+                    },
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn humanise(key: &str) -> String {
+    let s = key.replace('_', " ");
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(if *b { "yes" } else { "no" }.into()),
+        serde_json::Value::Null => Some("–".into()),
+        _ => None,
+    }
+}
+
+/// Renders Part 4 as the analysis module produced it: objects become headed sections,
+/// arrays of scalars lists, and scalars "Key: value" lines.
+fn json_nodes(out: &mut Vec<Node>, v: &serde_json::Value, level: u8) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut lines = Vec::new();
+            for (k, val) in map {
+                if let Some(s) = scalar(val) {
+                    lines.push(format!("{}: {s}", humanise(k)));
+                }
+            }
+            if !lines.is_empty() {
+                out.push(Node::List(lines));
+            }
+            for (k, val) in map {
+                if scalar(val).is_none() {
+                    out.push(Node::Heading(level.min(4), humanise(k)));
+                    json_nodes(out, val, level + 1);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            if items.iter().all(|i| scalar(i).is_some()) {
+                out.push(Node::List(items.iter().filter_map(scalar).collect()));
+            } else {
+                for i in items {
+                    json_nodes(out, i, level);
+                }
+            }
+        }
+        other => {
+            if let Some(s) = scalar(other) {
+                out.push(Node::Markdown(s));
+            }
+        }
+    }
+}

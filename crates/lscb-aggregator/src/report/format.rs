@@ -1,0 +1,272 @@
+//! Formatting of figures as a report prints them (thousands separators, £, percentages,
+//! rounding half away from zero) and the sentences generated from data, with direction
+//! words that follow the indicator's polarity. Pure functions, no I/O.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::model::{Direction, Polarity, Travel, Unit};
+
+/// Inserts thousands separators in a string of digits (optionally with a leading '-').
+fn group(int_part: &str) -> String {
+    let (sign, digits) = match int_part.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", int_part),
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// Rounds half away from zero to `dp` decimal places.
+pub fn round(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A number as printed: "2,031", "66.5" (at most one decimal place, trailing zeros dropped).
+pub fn number(d: Decimal) -> String {
+    let r = round(d, 1).normalize();
+    let s = r.to_string();
+    match s.split_once('.') {
+        Some((i, f)) => format!("{}.{f}", group(i)),
+        None => group(&s),
+    }
+}
+
+/// An integer count: "4,489".
+pub fn count(n: i64) -> String {
+    group(&n.to_string())
+}
+
+/// Money from integer pence: "£788,429", "£1,234.50", "-£79,849".
+pub fn money(pence: i64) -> String {
+    let sign = if pence < 0 { "-" } else { "" };
+    let abs = pence.unsigned_abs();
+    let pounds = group(&(abs / 100).to_string());
+    let p = abs % 100;
+    if p == 0 {
+        format!("{sign}£{pounds}")
+    } else {
+        format!("{sign}£{pounds}.{p:02}")
+    }
+}
+
+/// A percentage value: "83%", "97.5%".
+pub fn percent(d: Decimal) -> String {
+    format!("{}%", number(d))
+}
+
+/// A value in its unit: "2,031", "83%", "66.5 per 10,000", "12 days".
+pub fn value(d: Decimal, unit: Unit) -> String {
+    match unit {
+        Unit::Percent => percent(d),
+        Unit::Rate => format!("{} per 10,000", number(d)),
+        Unit::Days => format!("{} days", number(d)),
+        Unit::Money => money(round(d, 0).to_i64().unwrap_or(if d.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })),
+        Unit::Count | Unit::Ratio | Unit::Other => number(d),
+    }
+}
+
+/// Percentage change from `previous` to `current`, rounded to whole percent; `None` when
+/// the previous value is zero.
+pub fn change_pct(current: Decimal, previous: Decimal) -> Option<Decimal> {
+    if previous.is_zero() {
+        return None;
+    }
+    Some(round(
+        (current - previous) / previous.abs() * Decimal::ONE_HUNDRED,
+        0,
+    ))
+}
+
+/// `part` of `whole` as a whole percentage; `None` when `whole` is zero.
+pub fn share_pct(part: i64, whole: i64) -> Option<Decimal> {
+    if whole == 0 {
+        return None;
+    }
+    Some(round(
+        Decimal::from(part) / Decimal::from(whole) * Decimal::ONE_HUNDRED,
+        0,
+    ))
+}
+
+/// Which way the number moved.
+pub fn direction(current: Decimal, previous: Option<Decimal>) -> Direction {
+    match previous {
+        None => Direction::Unknown,
+        Some(p) if current > p => Direction::Up,
+        Some(p) if current < p => Direction::Down,
+        Some(_) => Direction::Same,
+    }
+}
+
+/// Direction of travel given the polarity.
+pub fn travel(direction: Direction, polarity: Polarity) -> Travel {
+    match (direction, polarity) {
+        (Direction::Unknown, _) => Travel::NotApplicable,
+        (Direction::Same, Polarity::Neutral | Polarity::WithinBand) => Travel::NotApplicable,
+        (Direction::Same, _) => Travel::NoChange,
+        (_, Polarity::Neutral | Polarity::WithinBand) => Travel::NotApplicable,
+        (Direction::Up, Polarity::HigherIsBetter) | (Direction::Down, Polarity::LowerIsBetter) => {
+            Travel::Improving
+        }
+        _ => Travel::Worsening,
+    }
+}
+
+/// The words for a direction of travel: "improving", "worsening", "no change", "not judged".
+pub fn travel_word(t: Travel) -> &'static str {
+    match t {
+        Travel::Improving => "improving",
+        Travel::Worsening => "worsening",
+        Travel::NoChange => "no change",
+        Travel::NotApplicable => "not judged",
+    }
+}
+
+/// An arrow and word, so that colour is never the only carrier: "▲ up", "▼ down", "► same".
+pub fn direction_symbol(d: Direction) -> &'static str {
+    match d {
+        Direction::Up => "▲ up",
+        Direction::Down => "▼ down",
+        Direction::Same => "► same",
+        Direction::Unknown => "–",
+    }
+}
+
+/// Lower-cases the first letter of a title unless it starts an acronym ("CAIT crimes").
+fn noun_phrase(title: &str) -> String {
+    let mut chars = title.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            let mut s = a.to_lowercase().collect::<String>();
+            s.push_str(&title[a.len_utf8()..]);
+            s
+        }
+        _ => title.to_string(),
+    }
+}
+
+/// What to say about a figure: its title, unit, polarity, the year's value and the
+/// previous year's.
+#[derive(Debug, Clone)]
+pub struct SentenceInput<'a> {
+    pub title: &'a str,
+    pub unit: Unit,
+    pub polarity: Polarity,
+    pub value: Option<Decimal>,
+    pub previous: Option<Decimal>,
+    /// e.g. "2015/16".
+    pub year_label: &'a str,
+}
+
+/// The headline sentence of a figure, e.g. "There were 2,031 recorded crimes investigated,
+/// 34% more than the previous year (1,517)." Counts say more/fewer, percentages compare in
+/// percentage points, rates and other measures say higher/lower; when the indicator has a
+/// polarity the sentence ends with ", an improvement" or ", a deterioration".
+pub fn sentence(i: &SentenceInput<'_>) -> String {
+    let Some(v) = i.value else {
+        return format!(
+            "No figure was received for {} in {}.",
+            noun_phrase(i.title),
+            i.year_label
+        );
+    };
+    let head = match i.unit {
+        Unit::Count => format!("There were {} {}", number(v), noun_phrase(i.title)),
+        _ => format!("{} was {}", i.title, value(v, i.unit)),
+    };
+    let Some(p) = i.previous else {
+        return format!("{head}; there is no figure for the previous year to compare with.");
+    };
+    let prev = value(p, i.unit);
+    let dir = direction(v, Some(p));
+    let change = match (dir, i.unit) {
+        (Direction::Same, _) | (Direction::Unknown, _) => {
+            format!("the same as the previous year ({prev})")
+        }
+        (_, Unit::Percent) => {
+            let pts = round((v - p).abs(), 1).normalize();
+            let unit = if pts == Decimal::ONE {
+                "percentage point"
+            } else {
+                "percentage points"
+            };
+            let word = if dir == Direction::Up {
+                "higher"
+            } else {
+                "lower"
+            };
+            format!(
+                "{} {unit} {word} than the previous year ({prev})",
+                number(pts)
+            )
+        }
+        (_, unit) => {
+            let word = match (dir, unit) {
+                (Direction::Up, Unit::Count) => "more",
+                (Direction::Down, Unit::Count) => "fewer",
+                (Direction::Up, _) => "higher",
+                _ => "lower",
+            };
+            match change_pct(v, p) {
+                Some(pct) if pct.is_zero() => {
+                    format!("less than 1% {word} than the previous year ({prev})")
+                }
+                Some(pct) => format!(
+                    "{} {word} than the previous year ({prev})",
+                    percent(pct.abs())
+                ),
+                None => format!("{word} than the previous year ({prev})"),
+            }
+        }
+    };
+    let judgement = match travel(dir, i.polarity) {
+        Travel::Improving => ", an improvement",
+        Travel::Worsening => ", a deterioration",
+        _ => "",
+    };
+    format!("{head}, {change}{judgement}.")
+}
+
+/// "7 of 10 case files (70%) required improvement."
+pub fn audit_sentence(title: &str, requiring: u32, cases: u32) -> String {
+    match share_pct(requiring.into(), cases.into()) {
+        Some(p) => format!(
+            "{title}: {} of {} case files ({}) required improvement.",
+            count(requiring.into()),
+            count(cases.into()),
+            percent(p)
+        ),
+        None => format!("{title}: no case files were graded."),
+    }
+}
+
+/// "Right Service Right Time: 5,580 of 15,017 trained (37%)."
+pub fn reach_sentence(programme: &str, trained: u32, target: u32) -> String {
+    match share_pct(trained.into(), target.into()) {
+        Some(p) => format!(
+            "{programme}: {} of {} trained ({}).",
+            count(trained.into()),
+            count(target.into()),
+            percent(p)
+        ),
+        None => format!(
+            "{programme}: {} trained (no target set).",
+            count(trained.into())
+        ),
+    }
+}
+
+#[cfg(test)]
+#[path = "format_tests.rs"]
+mod tests;

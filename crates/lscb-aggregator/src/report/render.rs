@@ -1,0 +1,223 @@
+//! Renderers: Markdown, HTML (one self-contained file: inline CSS for screen and A4 print,
+//! SVG charts each with a text alternative and a data table) and JSON, all from the same
+//! document tree (see `doc`).
+
+use super::charts;
+use super::doc::{Cell, Node, Table};
+use super::model::Report;
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn md_table(out: &mut String, t: &Table) {
+    out.push_str(&format!("*{}*\n\n", t.caption));
+    out.push_str(&format!(
+        "| {} |\n",
+        t.headers
+            .iter()
+            .map(|h| md_cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
+    out.push_str(&format!(
+        "|{}|\n",
+        t.headers
+            .iter()
+            .map(|_| " --- ")
+            .collect::<Vec<_>>()
+            .join("|")
+    ));
+    for r in &t.rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            r.iter()
+                .map(|c| md_cell(&c.text))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+    }
+    out.push('\n');
+}
+
+/// The report as Markdown.
+pub fn markdown(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    for n in nodes {
+        match n {
+            Node::Heading(l, t) => {
+                out.push_str(&format!("{} {}\n\n", "#".repeat(*l as usize), t));
+            }
+            Node::Markdown(t) => {
+                out.push_str(t.trim_end());
+                out.push_str("\n\n");
+            }
+            Node::List(items) => {
+                for i in items {
+                    out.push_str(&format!("- {}\n", i.replace('\n', " ")));
+                }
+                out.push('\n');
+            }
+            Node::Table(t) => md_table(&mut out, t),
+            Node::Chart(c) => {
+                out.push_str(&format!(
+                    "**Figure {} – {}.** {}\n\n",
+                    c.number, c.title, c.description
+                ));
+                md_table(&mut out, &c.data);
+            }
+            Node::Notice(t) => out.push_str(&format!("> **Note:** {t}\n\n")),
+            Node::PageBreak => {}
+        }
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Markdown text (authored narrative) to HTML. Raw HTML in the source is escaped, not
+/// passed through, so narrative cannot inject markup or scripts.
+fn md_html(s: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let parser = Parser::new_ext(s, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(
+        |e| match e {
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            e => e,
+        },
+    );
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+fn html_table(out: &mut String, t: &Table) {
+    out.push_str("<table>\n");
+    out.push_str(&format!("<caption>{}</caption>\n", esc(&t.caption)));
+    out.push_str("<thead><tr>");
+    for h in &t.headers {
+        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for r in &t.rows {
+        out.push_str("<tr>");
+        for (i, c) in r.iter().enumerate() {
+            let Cell { text, class } = c;
+            let cls = class.map(|c| format!(" class=\"{c}\"")).unwrap_or_default();
+            if i == 0 {
+                out.push_str(&format!("<th scope=\"row\"{cls}>{}</th>", esc(text)));
+            } else {
+                out.push_str(&format!("<td{cls}>{}</td>", esc(text)));
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// Colours chosen for WCAG AA: dark text (#1a1a1a or darker) on light backgrounds, every
+/// pair above 4.5:1; the RAG word and symbol are always in the text as well.
+const CSS: &str = r#"
+:root { color-scheme: light; }
+body { font-family: "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; background: #ffffff;
+       max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem; line-height: 1.45; }
+h1 { font-size: 1.9rem; color: #0b3d6e; border-bottom: 3px solid #0b3d6e; padding-bottom: .3rem; }
+h2 { font-size: 1.5rem; color: #0b3d6e; margin-top: 2rem; }
+h3 { font-size: 1.2rem; color: #1a1a1a; margin-top: 1.5rem; }
+h4 { font-size: 1.05rem; color: #333333; }
+a { color: #0b4f8a; }
+table { border-collapse: collapse; width: 100%; margin: .75rem 0 1.25rem; font-size: .9rem; }
+caption { text-align: left; font-weight: bold; padding: .3rem 0; color: #1a1a1a; }
+th, td { border: 1px solid #767676; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+thead th { background: #e8eef5; color: #1a1a1a; }
+tbody th { font-weight: normal; }
+.rag-red, .att-red { background: #fde0dc; color: #1a1a1a; }
+.rag-amber { background: #fff1c2; color: #1a1a1a; }
+.rag-green, .att-green { background: #dff3e0; color: #1a1a1a; }
+.att-blue { background: #dde9fb; color: #1a1a1a; }
+.notice { border-left: 6px solid #b3261e; background: #fdf0ee; padding: .6rem .9rem; margin: 1rem 0; }
+figure { margin: 1rem 0 1.5rem; page-break-inside: avoid; break-inside: avoid; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { font-weight: bold; margin-bottom: .4rem; }
+.chart-desc { font-size: .9rem; color: #333333; }
+.page-break { break-before: page; page-break-before: always; }
+@page { size: A4; margin: 18mm 16mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  h2 { break-before: page; page-break-before: always; }
+  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  table, tr, figure { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  .page-break { break-before: auto; page-break-before: auto; }
+}
+"#;
+
+/// The report as one self-contained HTML file.
+pub fn html(report: &Report, nodes: &[Node]) -> String {
+    let title = nodes
+        .iter()
+        .find_map(|n| match n {
+            Node::Heading(1, t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| format!("Annual Report {}", report.year_label));
+    let mut body = String::new();
+    for n in nodes {
+        match n {
+            Node::Heading(l, t) => body.push_str(&format!("<h{l}>{}</h{l}>\n", esc(t))),
+            Node::Markdown(t) => body.push_str(&md_html(t)),
+            Node::List(items) => {
+                body.push_str("<ul>\n");
+                for i in items {
+                    body.push_str(&format!("<li>{}</li>\n", esc(i)));
+                }
+                body.push_str("</ul>\n");
+            }
+            Node::Table(t) => html_table(&mut body, t),
+            Node::Chart(c) => {
+                body.push_str("<figure>\n");
+                body.push_str(&format!(
+                    "<figcaption>Figure {} – {}</figcaption>\n",
+                    c.number,
+                    esc(&c.title)
+                ));
+                body.push_str(&charts::svg(c));
+                body.push_str(&format!(
+                    "<p class=\"chart-desc\">{}</p>\n",
+                    esc(&c.description)
+                ));
+                html_table(&mut body, &c.data);
+                body.push_str("</figure>\n");
+            }
+            Node::Notice(t) => body.push_str(&format!(
+                "<div class=\"notice\" role=\"note\"><strong>Note:</strong> {}</div>\n",
+                esc(t)
+            )),
+            Node::PageBreak => body.push_str("<div class=\"page-break\"></div>\n"),
+        }
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        esc(&title)
+    )
+}
+
+/// The report model as pretty JSON.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".into()) + "\n"
+}

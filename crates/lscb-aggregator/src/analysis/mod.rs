@@ -1,16 +1,45 @@
 //! Part 4 of the annual report: the key questions and their judgements from evidence, the
 //! sufficiency statement, overrides, challenges, pledges and narrative checks.
+//!
+//! The core is pure: [`Facts`] (the evidence) and [`Rules`] (versioned TOML,
+//! `rules/sufficiency.toml`) go into [`evaluate`] / [`analyse_facts`] and [`Part4`] comes out,
+//! with every evidence item, its reason, source and yardstick. What the board authors
+//! (overrides, challenges, pledges) is stored by [`store::Store`] and served by
+//! `lscb.report.v1.AnalysisService` ([`grpc`]).
+
+pub mod domain;
+pub mod entity;
+pub mod facts;
+pub mod grpc;
+pub mod migration;
+pub mod narrative;
+pub mod rules;
+pub mod store;
+
+pub use domain::{
+    Answer, Authored, Challenge, ChallengeProgress, ChallengeReview, ChallengeStatus, Evidence,
+    Expectation, Judgement, Override, Part4, Pledge, PledgeEvaluation, PledgeOutcome, PledgeTarget,
+    Stance, analyse_facts, evaluate, evaluate_pledge,
+};
+pub use facts::*;
+pub use narrative::{Contradiction, KnownFigure, Section, check_narrative, known_figures};
+pub use rules::{QuestionKey, Rules, Yardstick};
 
 use lscb_platform::{ServerBuilder, ServiceContext};
 use sea_orm_migration::MigrationTrait;
 
 /// This module's migrations, in order (names prefixed `m_an_`).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![]
+    migration::all()
 }
 
-/// Adds this module's gRPC services to the server.
+/// Adds `lscb.report.v1.AnalysisService` to the server, with the shipped default rules.
 pub fn register(builder: ServerBuilder, ctx: &ServiceContext) -> ServerBuilder {
-    let _ = ctx;
-    builder
+    let limit = ctx.max_message_bytes;
+    let svc = lscb_proto::report::v1::analysis_service_server::AnalysisServiceServer::new(
+        grpc::AnalysisApi::new(ctx.clone(), Rules::default_rules()),
+    )
+    .max_decoding_message_size(limit)
+    .max_encoding_message_size(limit);
+    builder.add_service(svc)
 }

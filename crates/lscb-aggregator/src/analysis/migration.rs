@@ -1,0 +1,149 @@
+//! The analysis tables. Never edit a published migration: add a new one.
+
+use sea_orm_migration::prelude::*;
+
+/// The analysis module's migrations, in order.
+pub fn all() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(MAnalysisTables)]
+}
+
+#[derive(Debug)]
+struct MAnalysisTables;
+
+impl MigrationName for MAnalysisTables {
+    fn name(&self) -> &str {
+        "m_an_0001_overrides_challenges_pledges"
+    }
+}
+
+fn id(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    t.col(
+        ColumnDef::new(Alias::new("id"))
+            .big_integer()
+            .not_null()
+            .auto_increment()
+            .primary_key(),
+    )
+}
+
+fn text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .text()
+        .not_null()
+        .to_owned()
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for MAnalysisTables {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let mut t = Table::create();
+        t.table(Alias::new("an_override"));
+        id(&mut t)
+            .col(text("partnership"))
+            .col(text("year"))
+            .col(text("question"))
+            .col(text("judgement"))
+            .col(text("rationale"))
+            .col(text("author"))
+            .col(text("decided_on"))
+            .col(text("created_at"));
+        m.create_table(t).await?;
+        m.create_index(
+            Index::create()
+                .name("an_override_year")
+                .table(Alias::new("an_override"))
+                .col(Alias::new("partnership"))
+                .col(Alias::new("year"))
+                .to_owned(),
+        )
+        .await?;
+
+        let mut t = Table::create();
+        t.table(Alias::new("an_challenge"));
+        id(&mut t)
+            .col(text("partnership"))
+            .col(text("year"))
+            .col(ColumnDef::new(Alias::new("number")).integer().not_null())
+            .col(text("text"))
+            .col(text("evidence_ids"))
+            .col(text("author"))
+            .col(text("created_at"));
+        m.create_table(t).await?;
+        m.create_index(
+            Index::create()
+                .name("an_challenge_number")
+                .table(Alias::new("an_challenge"))
+                .col(Alias::new("partnership"))
+                .col(Alias::new("year"))
+                .col(Alias::new("number"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+
+        let mut t = Table::create();
+        t.table(Alias::new("an_challenge_progress"));
+        id(&mut t)
+            .col(
+                ColumnDef::new(Alias::new("challenge_id"))
+                    .big_integer()
+                    .not_null(),
+            )
+            .col(text("year"))
+            .col(text("status"))
+            .col(text("note"))
+            .col(text("author"))
+            .col(text("recorded_on"))
+            .col(text("created_at"))
+            .foreign_key(
+                ForeignKey::create()
+                    .name("an_challenge_progress_challenge")
+                    .from(
+                        Alias::new("an_challenge_progress"),
+                        Alias::new("challenge_id"),
+                    )
+                    .to(Alias::new("an_challenge"), Alias::new("id")),
+            );
+        m.create_table(t).await?;
+
+        let mut t = Table::create();
+        t.table(Alias::new("an_pledge"));
+        id(&mut t)
+            .col(text("partnership"))
+            .col(text("plan_year"))
+            .col(text("priority"))
+            .col(ColumnDef::new(Alias::new("number")).integer().not_null())
+            .col(text("text"))
+            .col(text("targets"))
+            .col(text("author"))
+            .col(text("created_at"));
+        m.create_table(t).await?;
+        m.create_index(
+            Index::create()
+                .name("an_pledge_number")
+                .table(Alias::new("an_pledge"))
+                .col(Alias::new("partnership"))
+                .col(Alias::new("plan_year"))
+                .col(Alias::new("priority"))
+                .col(Alias::new("number"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            "an_challenge_progress",
+            "an_challenge",
+            "an_pledge",
+            "an_override",
+        ] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

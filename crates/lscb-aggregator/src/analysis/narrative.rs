@@ -1,0 +1,686 @@
+//! Narrative checks: scans authored Markdown for numbers typed next to something the data
+//! knows (an indicator's title, alias or code; a finance or training figure) and reports
+//! those that contradict the stored figures, with the section, the sentence and the stored
+//! figure. Figures embedded by placeholder (`{{indicator:CODE:2015-16}}`) are never read.
+//!
+//! How a typed number is read, within one sentence:
+//! - it belongs to the nearest mention of a known subject (at most 12 words away, 30 for a
+//!   claimed change, which often closes a long sentence);
+//! - a percentage next to a change word ("increase of 24.5%", "34% up on") is a claimed
+//!   change on the previous period, checked against the change computed from the data
+//!   (within the rules' tolerance, after rounding to the typed precision), direction too;
+//! - a number marked as last year's ("1,076 last year", "up on 1,517", "compared with …")
+//!   must equal the previous period's value; one tagged with another period ("864 in
+//!   2013/14") is checked only when the data holds that period;
+//! - any other number must equal one of the subject's known figures (value, previous,
+//!   target), rounded to the typed precision;
+//! - a number followed by some other noun ("from 45 agencies") is not a claim about the
+//!   subject and is left alone.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::domain::fmt_dec;
+use super::facts::{Facts, SourceRef};
+
+/// A section of authored text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub markdown: String,
+}
+
+/// The kind of figure, for reading typed numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureKind {
+    Count,
+    Percentage,
+    /// Stored in pence, typed in pounds.
+    Money,
+}
+
+/// Something the data knows and prose may mention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownFigure {
+    /// What prose calls it: titles and aliases (matched case-insensitively, word by word).
+    pub names: Vec<String>,
+    /// An indicator code, matched exactly as a word.
+    pub code: Option<String>,
+    pub kind: FigureKind,
+    pub value: Decimal,
+    pub period: String,
+    pub previous: Option<Decimal>,
+    pub previous_period: Option<String>,
+    /// Other figures legitimately typed next to it (a target, a programme's goal).
+    pub related: Vec<Decimal>,
+    pub source: SourceRef,
+}
+
+/// A typed number that contradicts the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contradiction {
+    pub section: String,
+    /// The sentence as written.
+    pub text: String,
+    /// The number as typed (e.g. `24.5%`).
+    pub typed: String,
+    /// What the data says (e.g. `2.2% (1,100 in 2015-16 against 1,076 in 2014-15)`).
+    pub stored: String,
+    /// The subject the number was read against.
+    pub subject: String,
+    pub source: SourceRef,
+}
+
+/// The figures a narrative may mention, from the facts.
+pub fn known_figures(facts: &Facts) -> Vec<KnownFigure> {
+    let mut out = vec![];
+    for i in &facts.indicators {
+        let Some(v) = i.value else { continue };
+        let mut names = vec![i.title.clone()];
+        names.extend(i.aliases.iter().cloned());
+        out.push(KnownFigure {
+            names,
+            code: Some(i.code.clone()),
+            kind: if i.is_percentage {
+                FigureKind::Percentage
+            } else {
+                FigureKind::Count
+            },
+            value: v,
+            period: i.source.period.clone(),
+            previous: i.previous,
+            previous_period: i.previous_period.clone(),
+            related: i.target.into_iter().collect(),
+            source: i.source.clone(),
+        });
+    }
+    if let Some(f) = &facts.finance {
+        let money = |names: &[&str], pence: i64, record: &str| KnownFigure {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            code: None,
+            kind: FigureKind::Money,
+            value: Decimal::from(pence),
+            period: f.source.period.clone(),
+            previous: None,
+            previous_period: None,
+            related: vec![],
+            source: SourceRef::new(
+                &f.source.service,
+                format!("{}/{record}", f.source.record),
+                f.source.period.clone(),
+            ),
+        };
+        out.push(money(&["budget"], f.budget_pence, "budget"));
+        out.push(money(
+            &["agency contributions", "contributions"],
+            f.contributions_pence,
+            "contributions",
+        ));
+        out.push(money(
+            &["carry forward", "carried forward"],
+            f.carry_forward_pence,
+            "carry_forward",
+        ));
+        out.push(money(&["income"], f.income_pence, "income"));
+        out.push(money(
+            &["expenditure", "spent"],
+            f.expenditure_pence,
+            "expenditure",
+        ));
+    }
+    if let Some(t) = &facts.training_delivery {
+        let count =
+            |names: &[&str], v: Decimal, kind: FigureKind, prev: Option<Decimal>| KnownFigure {
+                names: names.iter().map(|s| s.to_string()).collect(),
+                code: None,
+                kind,
+                value: v,
+                period: t.source.period.clone(),
+                previous: prev,
+                previous_period: None,
+                related: vec![],
+                source: t.source.clone(),
+            };
+        out.push(count(
+            &["training courses", "courses"],
+            t.courses.into(),
+            FigureKind::Count,
+            None,
+        ));
+        out.push(count(
+            &["places", "delegates"],
+            t.places.into(),
+            FigureKind::Count,
+            None,
+        ));
+        out.push(count(
+            &["utilisation"],
+            t.utilisation,
+            FigureKind::Percentage,
+            t.previous_utilisation,
+        ));
+    }
+    for r in &facts.training_reach {
+        let share = if r.target > 0 {
+            (Decimal::from(r.trained) * Decimal::ONE_HUNDRED / Decimal::from(r.target)).round_dp(1)
+        } else {
+            Decimal::ZERO
+        };
+        out.push(KnownFigure {
+            names: vec![r.programme.clone()],
+            code: None,
+            kind: FigureKind::Count,
+            value: r.trained.into(),
+            period: r.source.period.clone(),
+            previous: None,
+            previous_period: None,
+            related: vec![r.target.into(), share],
+            source: r.source.clone(),
+        });
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word {
+        lower: String,
+        raw: String,
+    },
+    Num {
+        value: Decimal,
+        raw: String,
+        dp: u32,
+        percent: bool,
+        money: bool,
+    },
+    Period(String),
+    Punct,
+}
+
+const STOP: &[&str] = &[
+    "the", "of", "and", "for", "with", "to", "in", "on", "a", "an", "by", "at", "from", "number",
+    "rate", "per", "who", "were", "was", "are", "is",
+];
+const UP: &[&str] = &[
+    "increase",
+    "increased",
+    "increases",
+    "rise",
+    "rose",
+    "risen",
+    "up",
+    "higher",
+    "more",
+    "growth",
+    "grew",
+];
+const DOWN: &[&str] = &[
+    "decrease",
+    "decreased",
+    "decreases",
+    "fall",
+    "fell",
+    "fallen",
+    "down",
+    "lower",
+    "fewer",
+    "reduction",
+    "reduced",
+    "drop",
+    "dropped",
+    "less",
+];
+const CONNECT: &[&str] = &[
+    "last",
+    "in",
+    "this",
+    "the",
+    "previous",
+    "compared",
+    "and",
+    "or",
+    "to",
+    "from",
+    "on",
+    "at",
+    "against",
+    "times",
+    "occasions",
+    "during",
+    "which",
+    "were",
+    "was",
+    "a",
+    "an",
+    "per",
+];
+
+fn tokenise(s: &str) -> Vec<Tok> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() || (c == '£' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let money = c == '£';
+            if money {
+                i += 1;
+            }
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == ',' || chars[i] == '.')
+                        && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())))
+            {
+                i += 1;
+            }
+            let raw: String = chars[start..i].iter().collect();
+            // A period: 2015/16, 2015-16.
+            if raw.len() == 4
+                && !raw.contains([',', '.'])
+                && (chars.get(i) == Some(&'/') || chars.get(i) == Some(&'-'))
+                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                && chars.get(i + 2).is_some_and(|d| d.is_ascii_digit())
+                && !chars.get(i + 3).is_some_and(|d| d.is_ascii_digit())
+            {
+                let yy: String = chars[i + 1..i + 3].iter().collect();
+                out.push(Tok::Period(format!("{raw}-{yy}")));
+                i += 3;
+                continue;
+            }
+            let mut percent = false;
+            if chars.get(i) == Some(&'%') {
+                percent = true;
+                i += 1;
+            }
+            let plain = raw.replace(',', "");
+            if !money
+                && !percent
+                && plain.len() == 4
+                && !raw.contains('.')
+                && let Ok(y) = plain.parse::<i32>()
+                && (1990..=2100).contains(&y)
+            {
+                out.push(Tok::Period(plain));
+                continue;
+            }
+            let dp = plain
+                .split_once('.')
+                .map(|(_, f)| f.len() as u32)
+                .unwrap_or(0);
+            if let Ok(value) = plain.parse::<Decimal>() {
+                out.push(Tok::Num {
+                    value,
+                    raw: format!(
+                        "{}{raw}{}",
+                        if money { "£" } else { "" },
+                        if percent { "%" } else { "" }
+                    ),
+                    dp,
+                    percent,
+                    money,
+                });
+            }
+        } else if c.is_alphanumeric() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric()
+                    || ((chars[i] == '-' || chars[i] == '_' || chars[i] == '\'')
+                        && chars.get(i + 1).is_some_and(|d| d.is_alphanumeric())))
+            {
+                i += 1;
+            }
+            let raw: String = chars[start..i].iter().collect();
+            // "per cent" after a number makes it a percentage.
+            if raw.eq_ignore_ascii_case("cent")
+                && matches!(out.last(), Some(Tok::Word { lower, .. }) if lower == "per")
+                && let Some(Tok::Num {
+                    percent, raw: r, ..
+                }) = out.iter_mut().rev().nth(1)
+            {
+                *percent = true;
+                r.push('%');
+                out.pop();
+                continue;
+            }
+            out.push(Tok::Word {
+                lower: raw.to_lowercase(),
+                raw,
+            });
+        } else {
+            if !c.is_whitespace() {
+                out.push(Tok::Punct);
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+fn stem(w: &str) -> &str {
+    w.strip_suffix("ies")
+        .or_else(|| w.strip_suffix('s'))
+        .unwrap_or(w)
+}
+
+/// The token positions where `f` is mentioned in `toks`.
+fn mentions(f: &KnownFigure, toks: &[Tok]) -> Vec<usize> {
+    let mut out = vec![];
+    if let Some(code) = &f.code {
+        for (i, t) in toks.iter().enumerate() {
+            if let Tok::Word { raw, .. } = t
+                && raw == code
+            {
+                out.push(i);
+            }
+        }
+    }
+    for name in &f.names {
+        let words: Vec<String> = name
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !STOP.contains(w))
+            .map(String::from)
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let mut positions = vec![];
+        for w in &words {
+            let hit = toks
+                .iter()
+                .position(|t| matches!(t, Tok::Word { lower, .. } if stem(lower) == stem(w)));
+            match hit {
+                Some(p) => positions.push(p),
+                None => {
+                    positions.clear();
+                    break;
+                }
+            }
+        }
+        out.extend(positions);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn subject_word(f: &KnownFigure, w: &str) -> bool {
+    f.names.iter().any(|n| {
+        n.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|x| !x.is_empty() && stem(x) == stem(w))
+    })
+}
+
+fn word_at(toks: &[Tok], i: usize) -> Option<&str> {
+    match toks.get(i) {
+        Some(Tok::Word { lower, .. }) => Some(lower.as_str()),
+        _ => None,
+    }
+}
+
+fn typed_matches(f: &KnownFigure, typed: Decimal, dp: u32, stored: Decimal) -> bool {
+    let stored = if f.kind == FigureKind::Money {
+        stored / Decimal::ONE_HUNDRED
+    } else {
+        stored
+    };
+    stored.round_dp(dp) == typed
+}
+
+fn show(f: &KnownFigure, d: Decimal) -> String {
+    match f.kind {
+        FigureKind::Money => format!("£{}", fmt_dec((d / Decimal::ONE_HUNDRED).round_dp(2))),
+        FigureKind::Percentage => format!("{}%", fmt_dec(d)),
+        FigureKind::Count => fmt_dec(d),
+    }
+}
+
+/// Splits plain text into sentences, keeping decimal points.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '\n' {
+            if !cur.trim().is_empty() {
+                out.push(cur.trim().to_string());
+            }
+            cur.clear();
+            continue;
+        }
+        cur.push(*c);
+        if matches!(c, '.' | '!' | '?') && chars.get(i + 1).is_none_or(|n| n.is_whitespace()) {
+            out.push(cur.trim().to_string());
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+/// Removes `{{...}}` placeholders so embedded figures are never read as typed ones.
+fn strip_placeholders(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => {
+                out.push_str(" (embedded) ");
+                rest = &rest[start + end + 2..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Checks every section; `tolerance_points` is how far a typed percentage change may be
+/// from the computed one (after rounding to the typed precision) before it is reported.
+pub fn check_narrative(
+    sections: &[Section],
+    figures: &[KnownFigure],
+    tolerance_points: Decimal,
+) -> Vec<Contradiction> {
+    let mut out = vec![];
+    for sec in sections {
+        let mut heading = String::new();
+        for line in sec.markdown.lines() {
+            let trimmed = line.trim_start();
+            if let Some(h) = trimmed.strip_prefix('#') {
+                heading = h.trim_start_matches('#').trim().to_string();
+                continue;
+            }
+            let section = if heading.is_empty() {
+                sec.title.clone()
+            } else {
+                format!("{} › {heading}", sec.title)
+            };
+            let plain = strip_placeholders(line);
+            for sentence in sentences(&plain) {
+                check_sentence(&section, &sentence, figures, tolerance_points, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn check_sentence(
+    section: &str,
+    sentence: &str,
+    figures: &[KnownFigure],
+    tol: Decimal,
+    out: &mut Vec<Contradiction>,
+) {
+    let toks = tokenise(sentence);
+    let mentioned: Vec<(&KnownFigure, Vec<usize>)> = figures
+        .iter()
+        .map(|f| (f, mentions(f, &toks)))
+        .filter(|(_, m)| !m.is_empty())
+        .collect();
+    if mentioned.is_empty() {
+        return;
+    }
+    for (i, t) in toks.iter().enumerate() {
+        let Tok::Num {
+            value,
+            raw,
+            dp,
+            percent,
+            money,
+        } = t
+        else {
+            continue;
+        };
+        // The nearest mentioned subject.
+        let Some((f, dist)) = mentioned
+            .iter()
+            .map(|(f, m)| {
+                (
+                    *f,
+                    m.iter().map(|p| p.abs_diff(i)).min().unwrap_or(usize::MAX),
+                )
+            })
+            .min_by_key(|(_, d)| *d)
+        else {
+            continue;
+        };
+        let near = |range: std::ops::RangeInclusive<isize>, set: &[&str]| {
+            range.into_iter().any(|d| {
+                let j = i as isize + d;
+                j >= 0 && word_at(&toks, j as usize).is_some_and(|w| set.contains(&w))
+            })
+        };
+        let up = near(-4..=3, UP);
+        let down = near(-4..=3, DOWN);
+        // A claimed change may close a long sentence ("..., which represents an increase of
+        // 24.5%"); a plain figure must sit next to its subject.
+        let reach = if *percent && (up || down) { 30 } else { 12 };
+        if dist > reach {
+            continue;
+        }
+        let mut report = |stored: String| {
+            out.push(Contradiction {
+                section: section.to_string(),
+                text: sentence.to_string(),
+                typed: raw.clone(),
+                stored,
+                subject: f.names.first().cloned().unwrap_or_default(),
+                source: f.source.clone(),
+            })
+        };
+        if *percent && (up || down) && f.kind != FigureKind::Percentage {
+            let Some(prev) = f.previous.filter(|p| !p.is_zero()) else {
+                continue;
+            };
+            let change = (f.value - prev) * Decimal::ONE_HUNDRED / prev;
+            let describe = format!(
+                "{}{}% ({} in {} against {} in {})",
+                if change.is_sign_negative() { "-" } else { "+" },
+                fmt_dec(change.abs().round_dp(1)),
+                show(f, f.value),
+                f.period,
+                show(f, prev),
+                f.previous_period
+                    .as_deref()
+                    .unwrap_or("the previous period")
+            );
+            let wrong_direction = (up && !down && change.is_sign_negative() && !change.is_zero())
+                || (down && !up && change.is_sign_positive() && !change.is_zero());
+            if wrong_direction || (change.abs().round_dp(*dp) - *value).abs() > tol {
+                report(describe);
+            }
+            continue;
+        }
+        if *percent && f.kind != FigureKind::Percentage {
+            continue; // a share of something else
+        }
+        if *money != (f.kind == FigureKind::Money) {
+            continue;
+        }
+        // Is this a claim about the subject at all?
+        let next = word_at(&toks, i + 1);
+        let claim = match toks.get(i + 1) {
+            None | Some(Tok::Punct) | Some(Tok::Period(_)) | Some(Tok::Num { .. }) => true,
+            Some(Tok::Word { lower, .. }) => {
+                subject_word(f, lower) || CONNECT.contains(&lower.as_str())
+            }
+        };
+        if !claim {
+            continue;
+        }
+        // Which period does it claim to be?
+        let marked_previous = (next == Some("last") && word_at(&toks, i + 2) == Some("year"))
+            || (next == Some("the")
+                && matches!(word_at(&toks, i + 2), Some("year") | Some("previous")))
+            || (next == Some("in")
+                && word_at(&toks, i + 2) == Some("the")
+                && word_at(&toks, i + 3) == Some("previous"))
+            || near(-2..=-1, &["compared", "from", "against"])
+            || (i >= 2
+                && matches!(word_at(&toks, i - 2), Some("up") | Some("down"))
+                && word_at(&toks, i - 1) == Some("on"));
+        let tagged_period = (1..=3).find_map(|d| match toks.get(i + d) {
+            Some(Tok::Period(p)) => Some(p.clone()),
+            Some(Tok::Num { .. }) => None,
+            _ => None,
+        });
+        if marked_previous {
+            if let Some(prev) = f.previous
+                && !typed_matches(f, *value, *dp, prev)
+            {
+                report(format!(
+                    "{} in {}",
+                    show(f, prev),
+                    f.previous_period
+                        .as_deref()
+                        .unwrap_or("the previous period")
+                ));
+            }
+            continue;
+        }
+        if let Some(p) = tagged_period {
+            let p = normalise_period(&p);
+            if p == normalise_period(&f.period) {
+                if !typed_matches(f, *value, *dp, f.value) {
+                    report(format!("{} in {}", show(f, f.value), f.period));
+                }
+            } else if f.previous_period.as_deref().map(normalise_period) == Some(p.clone())
+                && let Some(prev) = f.previous
+                && !typed_matches(f, *value, *dp, prev)
+            {
+                report(format!("{} in {p}", show(f, prev)));
+            }
+            continue;
+        }
+        let known = std::iter::once(f.value)
+            .chain(f.previous)
+            .chain(f.related.iter().copied());
+        let ok = known.into_iter().any(|k| typed_matches(f, *value, *dp, k));
+        if !ok {
+            report(format!("{} in {}", show(f, f.value), f.period));
+        }
+    }
+}
+
+fn normalise_period(p: &str) -> String {
+    if p.len() == 4 {
+        // A bare year "2016" names no financial year unambiguously; keep it as is.
+        return p.to_string();
+    }
+    p.replace('/', "-")
+}
+
+#[cfg(test)]
+#[path = "narrative_tests.rs"]
+mod tests;

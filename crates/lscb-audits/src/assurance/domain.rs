@@ -394,10 +394,10 @@ pub fn percent(n: u64, d: u64) -> Option<Decimal> {
     if d == 0 {
         return None;
     }
-    Some(
-        (Decimal::from(n) * Decimal::from(100) / Decimal::from(d))
-            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero),
-    )
+    let mut p = (Decimal::from(n) * Decimal::from(100) / Decimal::from(d))
+        .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    p.rescale(1);
+    Some(p)
 }
 
 /// The kinds of education establishment making Section 175 returns.

@@ -46,6 +46,7 @@ fn percent_rounds_to_one_decimal() {
     assert_eq!(percent(1, 3).unwrap().to_string(), "33.3");
     assert_eq!(percent(2, 3).unwrap().to_string(), "66.7");
     assert_eq!(percent(1, 0), None);
+    assert_eq!(percent(5, 5).unwrap().to_string(), "100.0");
 }
 
 #[test]

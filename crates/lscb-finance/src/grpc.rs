@@ -129,8 +129,11 @@ fn period_pb(start_year: i32) -> Option<common::Period> {
     Some(proto_conv::period_to_pb(Period::year(start_year)))
 }
 
+/// A percentage with exactly two decimal places ("51.90").
 fn pct(d: Option<rust_decimal::Decimal>) -> Option<common::Decimal> {
-    d.map(proto_conv::decimal_to_pb)
+    d.map(|d| common::Decimal {
+        value: format!("{:.2}", d.round_dp(2)),
+    })
 }
 
 fn date_text(d: Option<chrono::NaiveDate>) -> String {

@@ -211,7 +211,7 @@ async fn the_reference_year_comes_out_exactly() {
         assert_eq!(first.agency_code, "BCC-PEOPLE");
         assert_eq!(
             first.share_of_contributions_percent.as_ref().unwrap().value,
-            "51.9"
+            "51.90"
         );
         assert_eq!(
             first.share_of_total_budget_percent.as_ref().unwrap().value,

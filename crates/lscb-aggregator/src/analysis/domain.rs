@@ -278,6 +278,10 @@ pub struct Part4 {
     pub pledges_evaluated: Vec<PledgeEvaluation>,
     /// Next year's plan: pledges for the following year.
     pub next_pledges: Vec<Pledge>,
+    /// Numbers typed in the authored narrative that contradict the data (filled by
+    /// [`crate::analysis::analyse`] from an assembled report).
+    #[serde(default)]
+    pub narrative_checks: Vec<super::narrative::Contradiction>,
 }
 
 impl Part4 {
@@ -551,7 +555,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
 
     let rule = &r.overdue_actions;
     for a in &facts.overdue_actions {
-        if a.days_overdue < rule.min_days_overdue {
+        if a.days_overdue.is_some_and(|d| d < rule.min_days_overdue) {
             continue;
         }
         let q = match a.origin {
@@ -569,10 +573,17 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
             rule.yardstick,
             &a.source,
             format!(
-                "{} action for {} is {} days overdue: {}",
+                "{} action for {} is {}: {}",
                 origin_words(a.origin),
-                a.agency,
-                a.days_overdue,
+                if a.agency.is_empty() {
+                    "the board"
+                } else {
+                    a.agency.as_str()
+                },
+                match a.days_overdue {
+                    Some(d) => format!("{d} days overdue"),
+                    None => "overdue".to_string(),
+                },
                 a.description
             ),
         );
@@ -982,6 +993,7 @@ pub fn analyse_facts(facts: &Facts, rules: &Rules, authored: &Authored) -> Part4
         challenge_reviews,
         pledges_evaluated,
         next_pledges,
+        narrative_checks: vec![],
     };
     part.statement = statement(&part);
     part

@@ -276,7 +276,7 @@ fn overdue_actions_table() {
                 description: "Refresh the CSE screening tool".into(),
                 origin,
                 agency: "BCC-PEOPLE".into(),
-                days_overdue: days,
+                days_overdue: Some(days),
                 source: src("audits", "action/1"),
             }],
             ..Default::default()

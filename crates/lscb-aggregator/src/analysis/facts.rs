@@ -161,7 +161,10 @@ pub struct OverdueActionFact {
     pub description: String,
     pub origin: ActionOrigin,
     pub agency: String,
-    pub days_overdue: u32,
+    /// Days past the due date at the end of the year; `None` when the source flags the
+    /// action overdue without a due date (it then always counts).
+    #[serde(default)]
+    pub days_overdue: Option<u32>,
     pub source: SourceRef,
 }
 

@@ -6,13 +6,20 @@
 //! with every evidence item, its reason, source and yardstick. What the board authors
 //! (overrides, challenges, pledges) is stored by [`store::Store`] and served by
 //! `lscb.report.v1.AnalysisService` ([`grpc`]).
+//!
+//! For the assembled report: `report.part4 = Some(analysis::part4_for_report(&db,
+//! &report).await?)` reads the facts from Parts 1–3 ([`facts_from_report`]), loads the
+//! board's stored overrides, challenges and pledges, runs [`analyse`] (which also checks the
+//! narrative) and returns Part 4 as Markdown blocks ([`part4_value`]).
 
 pub mod domain;
 pub mod entity;
 pub mod facts;
+pub mod from_report;
 pub mod grpc;
 pub mod migration;
 pub mod narrative;
+pub mod render;
 pub mod rules;
 pub mod store;
 
@@ -22,6 +29,7 @@ pub use domain::{
     Stance, analyse_facts, evaluate, evaluate_pledge,
 };
 pub use facts::*;
+pub use from_report::{analyse, facts_from_report, part4_for_report, part4_value};
 pub use narrative::{Contradiction, KnownFigure, Section, check_narrative, known_figures};
 pub use rules::{QuestionKey, Rules, Yardstick};
 

@@ -942,3 +942,135 @@ async fn attendance_replays_are_idempotent() {
         srv.shutdown().await;
     }
 }
+
+/// Raising the capacity promotes waiting delegates; a delivered session with bookings whose
+/// attendance was never recorded does not reconcile, and the summary says so; date ranges
+/// and recorded totals that contradict themselves.
+#[tokio::test]
+async fn capacity_promotion_ranges_and_unbalanced_figures() {
+    for (name, srv) in servers().await {
+        let mut c = TrainingServiceClient::new(srv.admin().await);
+        course(&mut c, "L1", "").await;
+        let s = session(&mut c, "L1", "2015-05-20", 1).await;
+        book(&mut c, &s, "A", "WMP").await;
+        let b = book(&mut c, &s, "B", "BCH").await;
+        assert_eq!(b.status, pb::BookingStatus::WaitingList as i32, "{name}");
+        let upd = c
+            .update_session(pb::UpdateSessionRequest {
+                id: s.clone(),
+                capacity: Some(3),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            (upd.places_taken, upd.waiting, upd.places_free),
+            (2, 0, 1),
+            "{name}"
+        );
+        // Only A's attendance is recorded: B stays booked in a delivered session.
+        attendance(
+            &mut c,
+            &s,
+            vec![entry("A", "", pb::BookingStatus::Attended)],
+        )
+        .await
+        .unwrap();
+        // A session in the second quarter, outside the range asked for below.
+        let later = session(&mut c, "L1", "2015-08-01", 5).await;
+        attendance(
+            &mut c,
+            &later,
+            vec![entry("W1", "WMP", pb::BookingStatus::WalkIn)],
+        )
+        .await
+        .unwrap();
+        let r = c
+            .get_training_summary(pb::GetTrainingSummaryRequest {
+                from: "2015-04-01".into(),
+                to: "2015-06-30".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let f = r.figures.unwrap();
+        assert_eq!(
+            (f.courses_run, f.places_offered, f.places_taken),
+            (1, 3, 1),
+            "{name}"
+        );
+        assert!(r.change.is_none(), "{name}");
+        let rec = r.reconciliation.unwrap();
+        assert!(!rec.balanced, "{name}");
+        assert_eq!(
+            (rec.registered, rec.expected_attended, rec.attended),
+            (2, 2, 1)
+        );
+        assert!(
+            rec.explanation.contains("do not add up"),
+            "{}",
+            rec.explanation
+        );
+        // The whole year: both sessions.
+        let y = summary(&mut c, "2015-16").await.figures.unwrap();
+        assert_eq!((y.courses_run, y.places_taken), (2, 2), "{name}");
+        // to before from is refused.
+        let err = c
+            .get_training_summary(pb::GetTrainingSummaryRequest {
+                from: "2015-06-30".into(),
+                to: "2015-04-01".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&err), ["to"], "{name}");
+        // Recorded totals that contradict themselves are reported, not repeated.
+        c.record_year_totals(pb::RecordYearTotalsRequest {
+            totals: Some(pb::YearTotals {
+                year: period("2012-13"),
+                courses_run: 10,
+                places_offered: 200,
+                places_taken: 150,
+                registered: 170,
+                did_not_attend: 10,
+                cancelled: 5,
+                walk_ins: 0,
+                ..Default::default()
+            }),
+            idempotency_key: String::new(),
+        })
+        .await
+        .unwrap();
+        let old = summary(&mut c, "2012-13").await;
+        let rec = old.reconciliation.unwrap();
+        assert_eq!(
+            (rec.expected_attended, rec.attended, rec.balanced),
+            (155, 150, false)
+        );
+        assert_eq!(
+            old.figures.unwrap().source,
+            pb::FiguresSource::RecordedTotals as i32,
+            "{name}"
+        );
+        let err = c
+            .record_year_totals(pb::RecordYearTotalsRequest {
+                totals: Some(pb::YearTotals {
+                    year: period("2012-13-Q1"),
+                    places_offered: 10,
+                    places_taken: 20,
+                    ..Default::default()
+                }),
+                idempotency_key: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            fields(&err),
+            ["totals.year", "totals.places_taken"],
+            "{name}"
+        );
+        srv.shutdown().await;
+    }
+}

@@ -66,7 +66,7 @@ fn dec(d: &Option<cpb::Decimal>) -> String {
 
 async fn start(db: Db) -> TestServer {
     migrate(&db).await.expect("migrate");
-    TestServer::spawn(db, |l, ctx, sd| serve(l, ctx, sd)).await
+    TestServer::spawn(db, serve).await
 }
 
 const STATUTORY: [&str; 21] = [

@@ -55,8 +55,15 @@ pub fn check_date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate>
     )
 }
 
-/// Checks that `code` is an agency of the partnership that existed during `year`.
-pub fn check_agency(v: &mut Violations, field: &str, p: &Partnership, year: Period, code: &str) {
+/// Checks that `code` is an agency of the partnership that existed during `year` (when
+/// the year is known).
+pub fn check_agency(
+    v: &mut Violations,
+    field: &str,
+    p: &Partnership,
+    year: Option<Period>,
+    code: &str,
+) {
     let code = code.trim();
     if code.is_empty() {
         v.add(field, "is required (an agency code such as \"WMP\")");
@@ -67,11 +74,16 @@ pub fn check_agency(v: &mut Violations, field: &str, p: &Partnership, year: Peri
             field,
             format!("unknown agency '{code}' in partnership '{}'", p.id),
         ),
-        Some(a) if !a.valid_during(year.first_day(), year.last_day()) => v.add(
-            field,
-            format!("agency '{code}' did not exist during {year}"),
-        ),
-        Some(_) => {}
+        Some(a) => {
+            if let Some(year) = year
+                && !a.valid_during(year.first_day(), year.last_day())
+            {
+                v.add(
+                    field,
+                    format!("agency '{code}' did not exist during {year}"),
+                );
+            }
+        }
     }
 }
 

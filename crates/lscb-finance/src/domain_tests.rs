@@ -181,3 +181,41 @@ fn categories_merge_over_defaults() {
     let fields: Vec<_> = v.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["y", "z"]);
 }
+
+#[test]
+fn agencies_must_exist_in_the_partnership_during_the_year() {
+    let p = Partnership {
+        id: "p".into(),
+        name: "P".into(),
+        local_authority: "LA".into(),
+        region: String::new(),
+        statistical_neighbours: vec![],
+        agencies: vec![lscb_platform::Agency {
+            code: "OLD".into(),
+            name: "Old trust".into(),
+            sector: lscb_platform::Sector::Health,
+            statutory: true,
+            valid_from: None,
+            valid_to: NaiveDate::from_ymd_opt(2015, 9, 30),
+        }],
+    };
+    let mut v = Violations::new();
+    check_agency(&mut v, "a", &p, Some(Period::year(2015)), "OLD");
+    check_agency(&mut v, "b", &p, None, "OLD");
+    assert!(v.is_empty());
+    check_agency(&mut v, "c", &p, Some(Period::year(2016)), "OLD");
+    check_agency(&mut v, "d", &p, None, "NEW");
+    check_agency(&mut v, "e", &p, None, " ");
+    let got: Vec<_> = v
+        .iter()
+        .map(|f| (f.field.as_str(), f.description.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("c", "agency 'OLD' did not exist during 2016-17"),
+            ("d", "unknown agency 'NEW' in partnership 'p'"),
+            ("e", "is required (an agency code such as \"WMP\")"),
+        ]
+    );
+}

@@ -351,9 +351,7 @@ impl FinanceService for FinanceApi {
         let mut changes = Vec::new();
         for (i, c) in req.contributions.iter().enumerate() {
             let f = |name: &str| format!("contributions[{i}].{name}");
-            if let Some(y) = year {
-                check_agency(&mut v, &f("agency_code"), &p, y, &c.agency_code);
-            }
+            check_agency(&mut v, &f("agency_code"), &p, year, &c.agency_code);
             let row = Contribution {
                 agency_code: c.agency_code.trim().to_string(),
                 agreed_pence: check_amount(&mut v, &f("agreed_pence"), c.agreed_pence),
@@ -488,9 +486,7 @@ impl FinanceService for FinanceApi {
         let mut changes = Vec::new();
         for (i, k) in req.items.iter().enumerate() {
             let f = |name: &str| format!("items[{i}].{name}");
-            if let Some(y) = year {
-                check_agency(&mut v, &f("agency_code"), &p, y, &k.agency_code);
-            }
+            check_agency(&mut v, &f("agency_code"), &p, year, &k.agency_code);
             let agency = k.agency_code.trim().to_string();
             let description = check_text(&mut v, &f("description"), &k.description, true);
             let change = if k.remove {

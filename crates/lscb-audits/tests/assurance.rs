@@ -232,21 +232,29 @@ async fn section11_cycle(server: &TestServer) {
         assert_eq!(r.agency, agency);
     }
     // Peer review: WMP's CSE self-rating of green is moderated to amber, with a gap action.
+    let moderation = pb::ModerateSection11ReturnRequest {
+        cycle: period("2015-16"),
+        agency: "WMP".into(),
+        moderations: vec![pb::Section11Moderation {
+            standard_code: "CSE".into(),
+            moderated_rating: Amber as i32,
+            note: "frontline awareness of CSE not evidenced".into(),
+            ..Default::default()
+        }],
+        gap_actions: vec![gap("CSE", "2016-12-31")],
+    };
     let moderated = admin
-        .moderate_section11_return(pb::ModerateSection11ReturnRequest {
-            cycle: period("2015-16"),
-            agency: "WMP".into(),
-            moderations: vec![pb::Section11Moderation {
-                standard_code: "CSE".into(),
-                moderated_rating: Amber as i32,
-                note: "frontline awareness of CSE not evidenced".into(),
-                ..Default::default()
-            }],
-            gap_actions: vec![gap("CSE", "2016-12-31")],
-        })
+        .moderate_section11_return(moderation.clone())
         .await
         .expect("moderate")
         .into_inner();
+    // Repeating the moderation does not duplicate its gap action.
+    let repeated = admin
+        .moderate_section11_return(moderation)
+        .await
+        .expect("moderate again")
+        .into_inner();
+    assert_eq!(repeated.gap_actions.len(), 2);
     assert_eq!(moderated.moderations.len(), 1);
     assert_eq!(moderated.moderations[0].self_rating, Green as i32);
     assert_eq!(moderated.gap_actions.len(), 2);

@@ -325,6 +325,16 @@ fn gap_actions_from_pb(
     out
 }
 
+/// Whether the same action (standard, description, due date) is already in the plan: a
+/// resubmission or a repeated moderation does not duplicate it.
+fn already_planned(existing: &[store::GapActionRecord], g: &domain::NewGapAction) -> bool {
+    existing.iter().any(|e| {
+        e.standard_code == g.standard_code
+            && e.description == g.description
+            && e.due_date == g.due_date
+    })
+}
+
 fn standard_title<'a>(cat: &'a [domain::Standard], code: &str) -> &'a str {
     cat.iter()
         .find(|s| s.code == code)
@@ -512,7 +522,14 @@ impl pb::section11_service_server::Section11Service for AssuranceApi {
         )
         .await
         .map_err(db)?;
-        for g in &sub.gap_actions {
+        let existing = store::gap_actions(&*txn, &p.id, &cycle_code, Some(&sub.agency))
+            .await
+            .map_err(db)?;
+        for g in sub
+            .gap_actions
+            .iter()
+            .filter(|g| !already_planned(&existing, g))
+        {
             let owner = if g.owner_agency.is_empty() {
                 sub.agency.as_str()
             } else {
@@ -726,7 +743,7 @@ impl pb::section11_service_server::Section11Service for AssuranceApi {
                 .await
                 .map_err(db)?;
         }
-        for g in &gaps {
+        for g in gaps.iter().filter(|g| !already_planned(&existing, g)) {
             let owner = if g.owner_agency.is_empty() {
                 req.agency.as_str()
             } else {

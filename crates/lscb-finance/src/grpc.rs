@@ -63,14 +63,18 @@ impl FinanceApi {
         let partnership = claims.partnership.as_str();
         let actor = claims.actor();
         let txn = self.ctx.db.begin_write().await?;
+        // Lock the year first, so that concurrent requests with one idempotency key see
+        // each other's stored response (PostgreSQL) rather than both doing the work.
+        let status = store::lock_year_for_write(&*txn, partnership, start_year, &actor).await?;
         let key = idempotency_key.trim();
         if !key.is_empty()
             && let Some(stored) =
                 store::idempotent_response(&*txn, partnership, key, &request_hash).await?
         {
+            // Nothing changed: dropping the transaction rolls back a year created above.
             return decode_summary(&stored);
         }
-        store::open_year_for_write(&*txn, partnership, start_year, &actor).await?;
+        store::ensure_open(status, start_year)?;
         let s = store::put(&*txn, partnership, start_year, &actor, changes).await?;
         let summary = pb::PutSummary {
             created: s.created,

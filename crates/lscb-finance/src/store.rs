@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use lscb_platform::{Error, Period, Result, db::is_unique_violation};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -202,13 +203,7 @@ pub async fn create_year<C: ConnectionTrait>(
     insert_year(conn, partnership, start_year, actor).await
 }
 
-async fn insert_year<C: ConnectionTrait>(
-    conn: &C,
-    partnership: &str,
-    start_year: i32,
-    actor: &str,
-) -> Result<()> {
-    let at = now();
+fn new_year(partnership: &str, start_year: i32, at: &str) -> year::ActiveModel {
     year::ActiveModel {
         partnership: Set(partnership.to_string()),
         start_year: Set(start_year),
@@ -222,28 +217,89 @@ async fn insert_year<C: ConnectionTrait>(
         closed_cf_reason: Set(String::new()),
         closed_outturn_pence: Set(None),
         closed_closing_pence: Set(None),
-        created_at: Set(at.clone()),
+        created_at: Set(at.to_string()),
         ..Default::default()
     }
-    .insert(conn)
-    .await
-    .map_err(db_err)?;
+}
+
+fn created_entry(
+    partnership: &str,
+    start_year: i32,
+    actor: &str,
+    at: &str,
+) -> history::ActiveModel {
+    entry(
+        partnership,
+        Some(start_year),
+        actor,
+        at,
+        "year",
+        "",
+        "status",
+        "",
+        "open",
+        "",
+    )
+}
+
+async fn insert_year<C: ConnectionTrait>(
+    conn: &C,
+    partnership: &str,
+    start_year: i32,
+    actor: &str,
+) -> Result<()> {
+    let at = now();
+    new_year(partnership, start_year, &at)
+        .insert(conn)
+        .await
+        .map_err(db_err)?;
     insert_history(
         conn,
-        vec![entry(
-            partnership,
-            Some(start_year),
-            actor,
-            &at,
-            "year",
-            "",
-            "status",
-            "",
-            "open",
-            "",
-        )],
+        vec![created_entry(partnership, start_year, actor, &at)],
     )
     .await
+}
+
+/// Locks the year for a write (creating it open when missing, without failing when a
+/// concurrent request creates it first) and returns its status. On PostgreSQL the row lock
+/// serialises writes to one year until the transaction ends.
+pub async fn lock_year_for_write<C: ConnectionTrait>(
+    conn: &C,
+    partnership: &str,
+    start_year: i32,
+    actor: &str,
+) -> Result<YearStatus> {
+    if let Some(y) = find_year(conn, partnership, start_year, true).await? {
+        return Ok(YearStatus::parse(&y.status));
+    }
+    let at = now();
+    let inserted = year::Entity::insert(new_year(partnership, start_year, &at))
+        .on_conflict(
+            OnConflict::columns([year::Column::Partnership, year::Column::StartYear])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    if inserted > 0 {
+        insert_history(
+            conn,
+            vec![created_entry(partnership, start_year, actor, &at)],
+        )
+        .await?;
+    }
+    let y = find_year(conn, partnership, start_year, true)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("budget year vanished after insert")))?;
+    Ok(YearStatus::parse(&y.status))
+}
+
+/// `FAILED_PRECONDITION` when the year is closed.
+pub fn ensure_open(status: YearStatus, start_year: i32) -> Result<()> {
+    match status {
+        YearStatus::Closed => Err(closed_error(start_year)),
+        YearStatus::Open => Ok(()),
+    }
 }
 
 /// The year, created open when missing; FAILED_PRECONDITION when it is closed.
@@ -253,13 +309,8 @@ pub async fn open_year_for_write<C: ConnectionTrait>(
     start_year: i32,
     actor: &str,
 ) -> Result<()> {
-    match find_year(conn, partnership, start_year, true).await? {
-        Some(y) if YearStatus::parse(&y.status) == YearStatus::Closed => {
-            Err(closed_error(start_year))
-        }
-        Some(_) => Ok(()),
-        None => insert_year(conn, partnership, start_year, actor).await,
-    }
+    let status = lock_year_for_write(conn, partnership, start_year, actor).await?;
+    ensure_open(status, start_year)
 }
 
 /// The year's row; NOT_FOUND when missing.

@@ -1011,3 +1011,60 @@ async fn expenditure_categories_are_configurable() {
         server.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn concurrent_writes_to_a_new_year_all_land_once() {
+    for (name, db) in databases().await {
+        let server = spawn(db).await;
+        let channel = server.admin().await;
+        let agencies = ["WMP", "BCH", "NHSE", "NPS", "CRC", "YOS", "WMAS", "UHB"];
+        let mut tasks = Vec::new();
+        for (i, code) in agencies.iter().enumerate() {
+            let mut c = Client::new(channel.clone());
+            let code = code.to_string();
+            tasks.push(tokio::spawn(async move {
+                c.put_contributions(pb::PutContributionsRequest {
+                    year: year("2017-18"),
+                    contributions: vec![contribution(&code, 100 + i as i64)],
+                    idempotency_key: String::new(),
+                })
+                .await
+            }));
+        }
+        // The same keyed request four times at once: done once, the same answer for all.
+        for _ in 0..4 {
+            let mut c = Client::new(channel.clone());
+            tasks.push(tokio::spawn(async move {
+                c.put_contributions(pb::PutContributionsRequest {
+                    year: year("2017-18"),
+                    contributions: vec![contribution("BCC-PEOPLE", 1_000)],
+                    idempotency_key: "same-key".into(),
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            let r = t.await.unwrap().unwrap().into_inner();
+            assert_eq!(r.summary.unwrap().created, 1, "{name}");
+        }
+        let mut c = Client::new(channel);
+        let s = statement(&mut c, "2017-18").await;
+        assert_eq!(
+            s.contributions_total_pence,
+            (100..108).sum::<i64>() + 1_000,
+            "{name}"
+        );
+        let h = history(&mut c, "2017-18").await;
+        let created = h
+            .iter()
+            .filter(|e| e.entity == "year" && e.field == "status")
+            .count();
+        assert_eq!(created, 1, "{name}: the year is created once");
+        let bcc = h
+            .iter()
+            .filter(|e| e.key == "BCC-PEOPLE" && e.field == "agreed_pence")
+            .count();
+        assert_eq!(bcc, 1, "{name}: the keyed request was applied once");
+        server.shutdown().await;
+    }
+}

@@ -1427,6 +1427,7 @@ impl IndicatorService for IndicatorApi {
                 })
                 .unwrap_or_default();
             let figure = a.figure.as_ref();
+            let previous = data.figure(def, &defs, year.previous(), Slice::TOTAL);
             out.push(pb::ScorecardRow {
                 code: def.code.clone(),
                 title: def.title.clone(),
@@ -1437,11 +1438,7 @@ impl IndicatorService for IndicatorApi {
                 themes: def.themes.clone(),
                 framework_area: def.framework_area.clone(),
                 value: figure.map(|f| ds(f.value)).unwrap_or_default(),
-                previous_value: a
-                    .on_previous
-                    .as_ref()
-                    .map(|c| ds(c.from))
-                    .unwrap_or_default(),
+                previous_value: previous.as_ref().map(|f| ds(f.value)).unwrap_or_default(),
                 numerator: figure.map(|f| ods(f.numerator)).unwrap_or_default(),
                 denominator: figure.map(|f| ods(f.denominator)).unwrap_or_default(),
                 change: a.on_previous.as_ref().map(change_to),
@@ -1518,14 +1515,17 @@ impl IndicatorService for IndicatorApi {
             .current_observations(conn, &p.id, None, Some((fy, fy)))
             .await?;
         // First arrival per (indicator, period, agency), whatever the breakdown.
+        // A partnership-wide expectation ("" agency) is met by any row of the period.
         let mut first: HashMap<(String, Period, String), String> = HashMap::new();
         for r in &rows {
-            let k = (r.key.indicator.clone(), r.key.period, r.key.agency.clone());
-            let e = first
-                .entry(k)
-                .or_insert_with(|| r.first_received_at.clone());
-            if r.first_received_at < *e {
-                *e = r.first_received_at.clone();
+            for ag in [r.key.agency.clone(), String::new()] {
+                let k = (r.key.indicator.clone(), r.key.period, ag);
+                let e = first
+                    .entry(k)
+                    .or_insert_with(|| r.first_received_at.clone());
+                if r.first_received_at < *e {
+                    *e = r.first_received_at.clone();
+                }
             }
         }
         let mut codes: Vec<&String> = versions.keys().collect();

@@ -1168,6 +1168,40 @@ async fn completeness_counts_expected_received_late_and_missing() {
         (4, 1, "25.0")
     );
     assert_eq!(r.items.len(), 8);
+    // With no expected agencies one partnership-wide figure is expected; any row meets it.
+    upsert(
+        &mut admin,
+        indicator("LADO.REFERRALS", U::Count, P::Context, F::Annual, A::Sum),
+    )
+    .await;
+    submit(
+        &mut admin,
+        "lado",
+        vec![row("LADO.REFERRALS", "2015-16", "BCC-PEOPLE", "1100")],
+    )
+    .await
+    .unwrap();
+    let r = admin
+        .get_completeness(pb::GetCompletenessRequest {
+            year: per("2015-16"),
+            indicator_code: "LADO.REFERRALS".into(),
+            as_of: "2016-06-30".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.items.len(), 1);
+    assert_eq!(r.items[0].agency_code, "");
+    assert_eq!(r.items[0].status, pb::CompletenessStatus::Late as i32);
+    // A year with no figure yet still shows last year's in the scorecard.
+    let sc = scorecard(&mut admin, "2016-17").await;
+    let lado = row_of(&sc, "LADO.REFERRALS");
+    assert_eq!(
+        (lado.value.as_str(), lado.previous_value.as_str()),
+        ("", "1100")
+    );
+    assert!(lado.flags.iter().any(|f| f.code == "NO_DATA"));
     s.shutdown().await;
 }
 

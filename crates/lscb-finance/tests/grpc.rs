@@ -740,7 +740,26 @@ async fn every_bad_field_is_named_and_nothing_is_stored() {
             .unwrap_err();
         assert_eq!(bad_fields(&e), ["year", "contributions"]);
 
+        let e = c
+            .list_history(pb::ListHistoryRequest {
+                year: year("2015"),
+                entity: "budget".into(),
+                page: None,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(bad_fields(&e), ["year", "entity"]);
+        let e = c
+            .reopen_year(pb::ReopenYearRequest {
+                year: year("2015-16"),
+                reason: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(bad_fields(&e), ["reason"]);
+
         // Nothing was stored: no year was even created.
+        assert!(history(&mut c, "2015-16").await.is_empty());
         let years = c
             .list_budget_years(pb::ListBudgetYearsRequest {})
             .await

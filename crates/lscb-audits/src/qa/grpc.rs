@@ -44,6 +44,16 @@ fn db(e: sea_orm::DbErr) -> Status {
     Status::from(Error::from(e))
 }
 
+/// A unique-constraint race (two requests storing the same key at once) is a conflict for
+/// the caller to retry, not an internal error.
+fn conflict_or_db(e: sea_orm::DbErr, what: &str) -> Status {
+    if lscb_platform::db::is_unique_violation(&e) {
+        Status::from(Error::Conflict(what.to_string()))
+    } else {
+        db(e)
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Enum conversions
 // ------------------------------------------------------------------------------------------
@@ -1057,7 +1067,12 @@ impl pb::audit_service_server::AuditService for Api {
         v.into_result()?;
         let ids = store::insert_case_reviews(&*txn, &p.id, id, &reviews)
             .await
-            .map_err(db)?;
+            .map_err(|e| {
+                conflict_or_db(
+                    e,
+                    "a case reference of this batch was just submitted by another request",
+                )
+            })?;
         let out = pb::SubmitCaseReviewsResponse {
             audit_id: id.to_string(),
             case_review_ids: ids.iter().map(|i| i.to_string()).collect(),
@@ -1555,7 +1570,9 @@ impl pb::learning_review_service_server::LearningReviewService for Api {
         }
         let id = store::insert_learning_review(&*txn, &p.id, &review)
             .await
-            .map_err(db)?;
+            .map_err(|e| {
+                conflict_or_db(e, "this review reference was just used by another request")
+            })?;
         add_recs(&*txn, &p.id, SourceKind::LearningReview, id, &recs).await?;
         let stored = LearningReview { id, ..review };
         let out = learning_review_out(

@@ -436,6 +436,48 @@ async fn rejects_a_rate_that_disagrees_with_its_parts() {
 }
 
 #[tokio::test]
+async fn rejects_a_zero_denominator() {
+    refused(
+        parts(
+            "CIC.HEALTH_ASSESSMENTS",
+            "2015-16-Q4",
+            "BCC-PEOPLE",
+            "0",
+            "0",
+        ),
+        "rows[1].denominator",
+        "greater than zero",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_numerator_without_a_denominator() {
+    refused(
+        parts(
+            "CIC.HEALTH_ASSESSMENTS",
+            "2015-16-Q4",
+            "BCC-PEOPLE",
+            "830",
+            "",
+        ),
+        "rows[1].denominator",
+        "required with a numerator",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_parts_for_a_plain_count() {
+    refused(
+        parts("CAIT.CRIMES", "2014-15", "WMP", "1", "2"),
+        "rows[1].numerator",
+        "not a percent",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn rejects_a_breakdown_value_not_declared() {
     let mut r = row("CP.PLANS", "2015-16-Q4", "BCC-PEOPLE", "10");
     r.breakdown_value = "bullying".into();
@@ -942,6 +984,24 @@ async fn series_give_change_direction_and_breakdowns_side_by_side() {
         .into_inner();
     let pts = &y.lines[0].points;
     assert_eq!((pts[0].value.as_str(), pts[1].value.as_str()), ("87", "83"));
+    // One agency's series; an agency without figures has none.
+    let one = |agency: &str| pb::GetSeriesRequest {
+        indicator_code: "CIC.HEALTH_ASSESSMENTS".into(),
+        from: per("2015-16-Q4"),
+        to: per("2015-16-Q4"),
+        agency_code: agency.into(),
+        ..Default::default()
+    };
+    let bcc = admin
+        .get_series(one("BCC-PEOPLE"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bcc.lines[0].points[0].value, "83");
+    let bch = admin.get_series(one("BCH")).await.unwrap().into_inner();
+    assert_eq!(bch.lines[0].points[0].value, "");
+    let e = admin.get_series(one("NOPE")).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
     assert_eq!(
         pts[1].change_on_previous.as_ref().unwrap().direction,
         pb::Direction::Declining as i32

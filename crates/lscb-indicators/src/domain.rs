@@ -249,6 +249,21 @@ pub fn validate_definition(d: &Definition, v: &mut Violations) {
             format!("'{}' is not a tag: e.g. cp_activity", d.framework_area),
         );
     }
+    let mut numbers = vec![("tolerance".to_string(), d.tolerance)];
+    if let Some(r) = &d.rate {
+        numbers.push(("rate.multiplier".into(), r.multiplier));
+    }
+    for (i, t) in d.targets.iter().enumerate() {
+        numbers.extend(t.value.map(|x| (format!("targets[{i}].value"), x)));
+        numbers.extend(t.band.map(|b| (format!("targets[{i}].band_low"), b.0)));
+        numbers.extend(t.band.map(|b| (format!("targets[{i}].band_high"), b.1)));
+        numbers.push((format!("targets[{i}].amber_tolerance"), t.amber_tolerance));
+    }
+    for (name, x) in numbers {
+        if let Err(e) = check_magnitude(x) {
+            v.add(f(&name), e);
+        }
+    }
     if d.tolerance < Decimal::ZERO {
         v.add(f("tolerance"), "must not be negative");
     }
@@ -609,11 +624,14 @@ pub fn validate_row(
         ("numerator", row.numerator),
         ("denominator", row.denominator),
     ] {
-        if let Some(x) = x
-            && x < Decimal::ZERO
-        {
-            ok = false;
-            v.add(f(name), format!("must not be negative (got {x})"));
+        if let Some(x) = x {
+            if x < Decimal::ZERO {
+                ok = false;
+                v.add(f(name), format!("must not be negative (got {x})"));
+            } else if let Err(e) = check_magnitude(x) {
+                ok = false;
+                v.add(f(name), e);
+            }
         }
     }
     let mut value = row.value;
@@ -686,6 +704,25 @@ pub fn validate_row(
         }
     }
     if ok { value } else { None }
+}
+
+/// The largest figure accepted (in magnitude): far above any count a partnership keeps, and
+/// small enough that sums and products of many figures stay exact.
+pub const MAX_MAGNITUDE: i64 = 1_000_000_000_000;
+/// The most decimal places a figure may have.
+pub const MAX_SCALE: u32 = 6;
+
+/// Refuses figures too large or too precise to compute with safely.
+pub fn check_magnitude(x: Decimal) -> Result<(), String> {
+    if x.abs() > Decimal::from(MAX_MAGNITUDE) {
+        Err(format!("{x} is too large: at most {MAX_MAGNITUDE}"))
+    } else if x.normalize().scale() > MAX_SCALE {
+        Err(format!(
+            "{x} has too many decimal places: at most {MAX_SCALE}"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// Checks a batch for rows naming the same observation twice.
@@ -1418,6 +1455,8 @@ pub fn validate_rule(r: &Rule, defs: &HashMap<String, Definition>, v: &mut Viola
     }
     if r.factor <= Decimal::ZERO {
         v.add("rule.factor", "must be greater than zero");
+    } else if let Err(e) = check_magnitude(r.factor) {
+        v.add("rule.factor", e);
     }
     if r.description.len() > 1000 {
         v.add("rule.description", "must be at most 1000 characters");

@@ -756,3 +756,31 @@ fn the_lock_in_force_is_the_last_event_when_it_is_a_lock() {
     assert!(lock_in_force(&[e(true)]).is_some());
     assert!(lock_in_force(&[e(true), e(false)]).is_none());
 }
+
+#[test]
+fn figures_too_large_or_too_precise_are_refused() {
+    let count = def(
+        "C",
+        Unit::Count,
+        Polarity::Context,
+        Frequency::Quarterly,
+        Aggregation::Sum,
+    );
+    let mut r = row("C", "2015-16-Q1", "WMP");
+    r.value = Some(n("79228162514264337593543950335"));
+    let e = rejected(&r, Some(&count));
+    assert_eq!(e[0].0, "rows[0].value");
+    assert!(e[0].1.contains("too large"), "{e:?}");
+    let pct = def(
+        "P",
+        Unit::Percent,
+        Polarity::HigherIsBetter,
+        Frequency::Quarterly,
+        Aggregation::Last,
+    );
+    let mut r = row("P", "2015-16-Q1", "WMP");
+    r.value = Some(n("12.1234567"));
+    assert!(rejected(&r, Some(&pct))[0].1.contains("decimal places"));
+    r.value = Some(n("12.123456"));
+    assert!(rejected(&r, Some(&pct)).is_empty());
+}

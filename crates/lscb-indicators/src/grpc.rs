@@ -1152,6 +1152,8 @@ impl IndicatorService for IndicatorApi {
             if let Some(x) = value {
                 if x < Decimal::ZERO {
                     v.add(f("value"), "must not be negative");
+                } else if let Err(e) = domain::check_magnitude(x) {
+                    v.add(f("value"), e);
                 }
                 if def.is_some_and(|d| d.unit == Unit::Percent) && x > Decimal::from(100) {
                     v.add(f("value"), "a percentage must be 0-100");
@@ -1726,9 +1728,12 @@ impl IndicatorService for IndicatorApi {
         let year = year_from(&mut v, "year", req.year.as_ref());
         let k = opt_dec(&mut v, "outlier_threshold", &req.outlier_threshold);
         if let Some(Some(k)) = k
-            && k <= Decimal::ZERO
+            && (k <= Decimal::ZERO || k > Decimal::from(1000))
         {
-            v.add("outlier_threshold", "must be greater than zero");
+            v.add(
+                "outlier_threshold",
+                "must be greater than 0 and at most 1000",
+            );
         }
         v.into_result()?;
         let (Some(year), Some(k)) = (year, k) else {

@@ -845,11 +845,18 @@ pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, Str
             Judgement::NotEnoughEvidence,
             wf,
             wa,
-            format!(
-                "Only {} item(s) of evidence bear on this question; the rules need at least {} to judge it.",
-                evidence.len(),
-                j.min_evidence
-            ),
+            if evidence.is_empty() {
+                format!(
+                    "No evidence bears on this question; the rules need at least {} items to judge it.",
+                    j.min_evidence
+                )
+            } else {
+                format!(
+                    "Only {} item(s) of evidence bear on this question; the rules need at least {} to judge it.",
+                    evidence.len(),
+                    j.min_evidence
+                )
+            },
         );
     }
     let share = Decimal::from(wa) / Decimal::from((wf + wa).max(1));
@@ -1026,11 +1033,16 @@ fn review_challenge(c: &Challenge, year: &str, evidence: &[Evidence]) -> Challen
     let still = evidence_now.iter().filter(|(_, s)| *s).count();
     let progress = match &latest {
         Some(p) => format!(
-            "Reported {} on {} ({}): {}",
+            "Reported {} on {} ({}): {}{}",
             p.status.as_str().replace('_', " "),
             p.recorded_on,
             p.author,
-            p.note
+            p.note,
+            if p.note.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            }
         ),
         None => "No progress has been recorded this year.".to_string(),
     };
@@ -1181,11 +1193,18 @@ pub fn statement(p: &Part4) -> String {
         .filter(|e| e.stance == Stance::For)
         .count();
     let n_against = p.evidence.len() - n_for;
-    s.push_str(&format!(
-        "On the evidence held for {}, the board's safeguarding arrangements are judged **{}**",
-        p.year,
-        p.overall.words()
-    ));
+    if p.overall == Judgement::NotEnoughEvidence {
+        s.push_str(&format!(
+            "On the evidence held for {}, there is **not enough evidence** to judge whether the board's safeguarding arrangements are sufficient",
+            p.year
+        ));
+    } else {
+        s.push_str(&format!(
+            "On the evidence held for {}, the board's safeguarding arrangements are judged **{}**",
+            p.year,
+            p.overall.words()
+        ));
+    }
     if let Some(o) = &p.overall_override {
         s.push_str(&format!(
             " (the rules derived *{}*; the board overrode this on {}, {}: {})",

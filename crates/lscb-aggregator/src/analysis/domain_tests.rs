@@ -683,6 +683,26 @@ pub(crate) fn fixture_2015_16() -> Facts {
 
 #[test]
 fn end_to_end_on_the_fixture_partnership() {
+    let empty = evaluate(
+        &Facts {
+            year: "2015-16".into(),
+            ..Default::default()
+        },
+        &rules(),
+    );
+    assert_eq!(empty.overall, Judgement::NotEnoughEvidence);
+    assert!(
+        empty.statement.starts_with(
+            "On the evidence held for 2015-16, there is **not enough evidence** to judge"
+        ),
+        "{}",
+        empty.statement
+    );
+    assert!(
+        empty.answers[0]
+            .summary
+            .starts_with("No evidence bears on this question")
+    );
     let p = evaluate(&fixture_2015_16(), &rules());
     assert_eq!(p.rules_version, "2026.1");
     let got: Vec<(QuestionKey, Judgement)> = p

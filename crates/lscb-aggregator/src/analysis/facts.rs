@@ -236,7 +236,8 @@ pub struct FinanceFact {
 /// Everything Part 4 is derived from, for one partnership and report year.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Facts {
-    /// The report year, e.g. `2015-16`.
+    /// The report year, e.g. `2015-16` (may be left out where the request names the year).
+    #[serde(default)]
     pub year: String,
     #[serde(default)]
     pub indicators: Vec<IndicatorFact>,

@@ -184,7 +184,11 @@ fn figure_table(caption: String, figures: &[Figure], r: &Report) -> Table {
                         }
                         _ => f
                             .change_pct
-                            .map(|c| format!("{:+}%", c.normalize()))
+                            .map(|c| match (c.is_zero(), f.direction) {
+                                (true, Direction::Up) => "<+1%".to_string(),
+                                (true, Direction::Down) => "<-1%".to_string(),
+                                _ => format!("{:+}%", c.normalize()),
+                            })
                             .unwrap_or_else(|| "–".into())
                             .into(),
                     },
@@ -327,13 +331,32 @@ fn money_bars(
     );
 }
 
+/// The place a local authority serves: "Birmingham City Council" → "Birmingham".
+pub fn place(local_authority: &str) -> String {
+    for suffix in [
+        " Metropolitan Borough Council",
+        " County Borough Council",
+        " Borough Council",
+        " County Council",
+        " City Council",
+        " Council",
+    ] {
+        if let Some(p) = local_authority.strip_suffix(suffix)
+            && !p.is_empty()
+        {
+            return p.to_string();
+        }
+    }
+    local_authority.to_string()
+}
+
 /// The report as a document tree.
 pub fn build(r: &Report) -> Vec<Node> {
     let mut b = Builder {
         nodes: vec![],
         figures: 0,
     };
-    let la = r.partnership.local_authority.clone();
+    let la = place(&r.partnership.local_authority);
     b.h(
         1,
         format!("{} – Annual Report {}", r.partnership.name, r.year_label),
@@ -399,6 +422,14 @@ pub fn build(r: &Report) -> Vec<Node> {
             figures_section(&mut b, r, &f, &format!("{}: how much did we do?", p.title));
         }
         b.h(4, "How well did we do it?");
+        let nothing = p.how_well.data().is_some_and(|f| f.is_empty())
+            && p.audits.data().is_some_and(|a| a.is_empty())
+            && p.training.data().is_some_and(|t| t.is_empty());
+        if nothing {
+            b.md(
+                "No quality indicators, audits or training figures are recorded for this question.",
+            );
+        }
         if !b.unavailable(&p.how_well, "the quality figures") {
             let f = p.how_well.data().cloned().unwrap_or_default();
             if !f.is_empty() {

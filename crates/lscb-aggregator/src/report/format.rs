@@ -143,11 +143,17 @@ pub fn direction_symbol(d: Direction) -> &'static str {
     }
 }
 
-/// Lower-cases the first letter of a title unless it starts an acronym ("CAIT crimes").
+/// Lower-cases the first letter of a title so it reads inside a sentence, unless the title
+/// starts with an acronym ("CAIT crimes") or is a proper name with later capitalised words
+/// ("Clinical Commissioning Groups", "Index of Multiple Deprivation rank").
 fn noun_phrase(title: &str) -> String {
     let mut chars = title.chars();
+    let proper = title.split_whitespace().skip(1).any(|w| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            && w.chars().skip(1).any(char::is_lowercase)
+    });
     match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() && !proper => {
             let mut s = a.to_lowercase().collect::<String>();
             s.push_str(&title[a.len_utf8()..]);
             s

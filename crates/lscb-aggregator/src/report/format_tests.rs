@@ -235,3 +235,27 @@ fn audit_and_reach_sentences() {
         "Right Service, Right Time: 5,580 of 15,017 trained (37%)."
     );
 }
+
+#[test]
+fn proper_names_keep_their_capitals() {
+    assert_eq!(
+        s(
+            "Clinical Commissioning Groups",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("3"),
+            None
+        ),
+        "There were 3 Clinical Commissioning Groups; there is no figure for the previous year to compare with."
+    );
+    assert_eq!(
+        s(
+            "Children's centres",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("73"),
+            None
+        ),
+        "There were 73 children's centres; there is no figure for the previous year to compare with."
+    );
+}

@@ -10,6 +10,7 @@ pub mod glossary_seed;
 pub mod grpc;
 pub(crate) mod migration;
 pub mod model;
+pub mod pdf;
 pub mod placeholder;
 pub mod render;
 pub mod store;

@@ -839,6 +839,12 @@ pub async fn fetch_training(c: &Clients, ctx: &CallCtx, year: &Period) -> Result
     let trend = s
         .series
         .iter()
+        // Years with nothing recorded are left out rather than drawn as zero.
+        .filter(|p| {
+            p.figures
+                .as_ref()
+                .is_some_and(|f| f.source != tr::FiguresSource::None as i32)
+        })
         .map(|p| {
             let f = p.figures.clone().unwrap_or_default();
             TrainingYear {

@@ -1,3 +1,4 @@
 //! End-to-end tests: one binary, the whole stack per test.
 
 mod foundation;
+mod report;

@@ -2,6 +2,7 @@
 //! CSV files, seed the reference dataset and write reports through the gRPC API.
 
 mod client;
+mod report;
 mod token;
 mod up;
 
@@ -25,6 +26,9 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// Write the annual report of a year (assembled now, or a published version) as HTML,
+    /// Markdown, JSON or PDF; see docs/reports.md.
+    Report(report::ReportArgs),
 }
 
 #[tokio::main]
@@ -33,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up::run(args).await,
         Command::Token { command } => token::run(command),
+        Command::Report(args) => report::run(args).await,
     }
 }
 

@@ -39,7 +39,15 @@ impl AssuranceApi {
     }
 }
 
+/// Database errors are internal, except a unique-key clash: two concurrent requests wrote
+/// the same record (e.g. the same revision of a return), and the loser may retry.
 fn db(e: DbErr) -> Status {
+    if lscb_platform::db::is_unique_violation(&e) {
+        return Error::Conflict(
+            "a concurrent request wrote the same record; retry the request".into(),
+        )
+        .into();
+    }
     Status::from(Error::Db(e))
 }
 

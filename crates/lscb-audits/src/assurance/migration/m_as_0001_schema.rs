@@ -1,147 +1,482 @@
 //! The assurance tables: Section 11 catalogues, returns, moderations and gap-action links;
 //! Section 175 establishments, returns and year totals; assurance documents; governance
-//! bodies and meetings; surveys; idempotency keys.
+//! bodies and meetings; surveys; idempotency keys. Written out column by column so that
+//! later changes to the entities never change this published migration.
 
 #![allow(elided_lifetimes_in_paths)] // MigrationTrait's signature
 
-use sea_orm::{EntityTrait, Schema};
 use sea_orm_migration::prelude::*;
-
-use crate::assurance::entity::*;
 
 #[derive(Debug, DeriveMigrationName)]
 pub(crate) struct Migration;
 
-async fn table<E: EntityTrait>(manager: &SchemaManager<'_>, e: E) -> Result<(), DbErr> {
-    let schema = Schema::new(manager.get_database_backend());
-    manager
-        .create_table(schema.create_table_from_entity(e))
-        .await
-}
-
-async fn unique<E, C>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    e: E,
-    cols: Vec<C>,
-) -> Result<(), DbErr>
-where
-    E: EntityTrait,
-    C: sea_orm::ColumnTrait,
-{
+/// A unique index `<table>_key` over `cols`.
+async fn unique(manager: &SchemaManager<'_>, table: &str, cols: &[&str]) -> Result<(), DbErr> {
     let mut idx = Index::create();
-    idx.name(name).table(e).unique();
+    idx.name(format!("{table}_key"))
+        .table(Alias::new(table))
+        .unique();
     for c in cols {
-        idx.col(c);
+        idx.col(Alias::new(*c));
     }
     manager.create_index(idx.to_owned()).await
 }
 
+const TABLES: [&str; 12] = [
+    "as_s11_catalogues",
+    "as_s11_returns",
+    "as_s11_moderations",
+    "as_s11_gap_actions",
+    "as_s175_establishments",
+    "as_s175_returns",
+    "as_s175_totals",
+    "as_assurance_documents",
+    "as_governance_bodies",
+    "as_governance_meetings",
+    "as_surveys",
+    "as_idempotency",
+];
+
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        table(manager, s11_catalogue::Entity).await?;
-        unique(manager, "as_s11_catalogues_key", s11_catalogue::Entity, {
-            use s11_catalogue::Column::*;
-            vec![Partnership, Cycle, Version]
-        })
-        .await?;
-        table(manager, s11_return::Entity).await?;
-        unique(manager, "as_s11_returns_key", s11_return::Entity, {
-            use s11_return::Column::*;
-            vec![Partnership, Cycle, Agency, Revision]
-        })
-        .await?;
-        table(manager, s11_moderation::Entity).await?;
-        unique(manager, "as_s11_moderations_key", s11_moderation::Entity, {
-            use s11_moderation::Column::*;
-            vec![Partnership, Cycle, Agency, StandardCode]
-        })
-        .await?;
-        table(manager, s11_gap_action::Entity).await?;
-        unique(manager, "as_s11_gap_actions_key", s11_gap_action::Entity, {
-            use s11_gap_action::Column::*;
-            vec![Partnership, ActionId]
-        })
-        .await?;
-        table(manager, s175_establishment::Entity).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_assurance_documents"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("year")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("agency")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("annual_report_on")).date().null())
+                    .col(ColumnDef::new(Alias::new("letter_on")).date().null())
+                    .col(
+                        ColumnDef::new(Alias::new("recorded_by"))
+                            .string()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_governance_bodies"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("code")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("name")).text().not_null())
+                    .col(ColumnDef::new(Alias::new("kind")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("position")).integer().not_null())
+                    .col(ColumnDef::new(Alias::new("members_json")).text().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_idempotency"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("rpc")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("key")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("request_hash"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("response")).blob().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_governance_meetings"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("body_code")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("held_on")).date().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("attendance_json"))
+                            .text()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s11_catalogues"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("cycle")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("version")).integer().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("standards_json"))
+                            .text()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("created_by")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("created_at")).string().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s11_gap_actions"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("cycle")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("agency")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("standard_code"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("action_id"))
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("description")).text().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("owner_agency"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("due_date")).date().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s11_moderations"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("cycle")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("agency")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("standard_code"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("moderated_rating"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("note")).text().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("moderated_by"))
+                            .string()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s11_returns"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("cycle")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("agency")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("revision")).integer().not_null())
+                    .col(ColumnDef::new(Alias::new("status")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("regional_body"))
+                            .text()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("catalogue_version"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("ratings_json")).text().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("submitted_by"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("submitted_at"))
+                            .string()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s175_establishments"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("code")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("name")).text().not_null())
+                    .col(ColumnDef::new(Alias::new("kind")).string().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s175_returns"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("year")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("establishment_code"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("submitted")).boolean().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("reported_to_governors"))
+                            .boolean()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("items_compliant"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("items_total"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("submitted_on")).date().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_s175_totals"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("year")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("kind")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("expected")).integer().not_null())
+                    .col(ColumnDef::new(Alias::new("completed")).integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("as_surveys"))
+                    .col(
+                        ColumnDef::new(Alias::new("id"))
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("partnership"))
+                            .string()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("code")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("series")).string().not_null())
+                    .col(ColumnDef::new(Alias::new("title")).text().not_null())
+                    .col(ColumnDef::new(Alias::new("year")).string().not_null())
+                    .col(
+                        ColumnDef::new(Alias::new("year_start"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Alias::new("conducted_on")).date().null())
+                    .col(
+                        ColumnDef::new(Alias::new("respondents"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("organisations"))
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("organisation_names_json"))
+                            .text()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Alias::new("questions_json"))
+                            .text()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         unique(
             manager,
-            "as_s175_establishments_key",
-            s175_establishment::Entity,
-            {
-                use s175_establishment::Column::*;
-                vec![Partnership, Code]
-            },
+            "as_s11_catalogues",
+            &["partnership", "cycle", "version"],
         )
         .await?;
-        table(manager, s175_return::Entity).await?;
-        unique(manager, "as_s175_returns_key", s175_return::Entity, {
-            use s175_return::Column::*;
-            vec![Partnership, Year, EstablishmentCode]
-        })
-        .await?;
-        table(manager, s175_total::Entity).await?;
-        unique(manager, "as_s175_totals_key", s175_total::Entity, {
-            use s175_total::Column::*;
-            vec![Partnership, Year, Kind]
-        })
-        .await?;
-        table(manager, assurance_doc::Entity).await?;
         unique(
             manager,
-            "as_assurance_documents_key",
-            assurance_doc::Entity,
-            {
-                use assurance_doc::Column::*;
-                vec![Partnership, Year, Agency]
-            },
+            "as_s11_returns",
+            &["partnership", "cycle", "agency", "revision"],
         )
         .await?;
-        table(manager, body::Entity).await?;
-        unique(manager, "as_governance_bodies_key", body::Entity, {
-            use body::Column::*;
-            vec![Partnership, Code]
-        })
+        unique(
+            manager,
+            "as_s11_moderations",
+            &["partnership", "cycle", "agency", "standard_code"],
+        )
         .await?;
-        table(manager, meeting::Entity).await?;
-        unique(manager, "as_governance_meetings_key", meeting::Entity, {
-            use meeting::Column::*;
-            vec![Partnership, BodyCode, HeldOn]
-        })
+        unique(manager, "as_s11_gap_actions", &["partnership", "action_id"]).await?;
+        unique(manager, "as_s175_establishments", &["partnership", "code"]).await?;
+        unique(
+            manager,
+            "as_s175_returns",
+            &["partnership", "year", "establishment_code"],
+        )
         .await?;
-        table(manager, survey::Entity).await?;
-        unique(manager, "as_surveys_key", survey::Entity, {
-            use survey::Column::*;
-            vec![Partnership, Code]
-        })
+        unique(manager, "as_s175_totals", &["partnership", "year", "kind"]).await?;
+        unique(
+            manager,
+            "as_assurance_documents",
+            &["partnership", "year", "agency"],
+        )
         .await?;
-        table(manager, idempotency::Entity).await?;
-        unique(manager, "as_idempotency_key", idempotency::Entity, {
-            use idempotency::Column::*;
-            vec![Partnership, Rpc, Key]
-        })
+        unique(manager, "as_governance_bodies", &["partnership", "code"]).await?;
+        unique(
+            manager,
+            "as_governance_meetings",
+            &["partnership", "body_code", "held_on"],
+        )
         .await?;
+        unique(manager, "as_surveys", &["partnership", "code"]).await?;
+        unique(manager, "as_idempotency", &["partnership", "rpc", "key"]).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in [
-            "as_idempotency",
-            "as_surveys",
-            "as_governance_meetings",
-            "as_governance_bodies",
-            "as_assurance_documents",
-            "as_s175_totals",
-            "as_s175_returns",
-            "as_s175_establishments",
-            "as_s11_gap_actions",
-            "as_s11_moderations",
-            "as_s11_returns",
-            "as_s11_catalogues",
-        ] {
+        for t in TABLES.iter().rev() {
             manager
-                .drop_table(Table::drop().table(Alias::new(t)).if_exists().to_owned())
+                .drop_table(Table::drop().table(Alias::new(*t)).if_exists().to_owned())
                 .await?;
         }
         Ok(())

@@ -656,11 +656,17 @@ pub async fn save_idempotent<C: ConnectionTrait>(
     hash: &str,
     response: &[u8],
 ) -> Result<()> {
-    exec(
-        c,
+    let st = stmt(
+        c.get_database_backend(),
         "INSERT INTO tr_idempotency (partnership, rpc, idem_key, request_hash, response) VALUES (?, ?, ?, ?, ?)",
         vec![s(p), s(rpc), s(key), s(hash), s(hex::encode(response))],
-    )
-    .await?;
-    Ok(())
+    );
+    match c.execute_raw(st).await {
+        Ok(_) => Ok(()),
+        // Another request with the same key committed first (PostgreSQL, concurrently).
+        Err(e) if lscb_platform::db::is_unique_violation(&e) => Err(Error::Conflict(format!(
+            "idempotency key '{key}' is being used by a concurrent {rpc} request: retry to get its result"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

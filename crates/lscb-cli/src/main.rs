@@ -3,6 +3,7 @@
 
 mod client;
 mod report;
+mod seed_cmd;
 mod token;
 mod up;
 
@@ -29,6 +30,21 @@ enum Command {
     /// Write the annual report of a year (assembled now, or a published version) as HTML,
     /// Markdown, JSON or PDF; see docs/reports.md.
     Report(report::ReportArgs),
+    /// Load a CSV file (indicators, observations, case reviews, training attendance, finance)
+    /// through the gRPC API; see docs/import.md.
+    Import {
+        #[command(flatten)]
+        client: client::ClientArgs,
+        #[command(flatten)]
+        args: lscb_cli::import::ImportArgs,
+    },
+    /// Load the reference dataset (or only the default indicator catalogue) into a running stack.
+    Seed {
+        #[command(flatten)]
+        client: client::ClientArgs,
+        #[command(flatten)]
+        args: lscb_cli::seed::SeedArgs,
+    },
 }
 
 #[tokio::main]
@@ -38,6 +54,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Up(args) => up::run(args).await,
         Command::Token { command } => token::run(command),
         Command::Report(args) => report::run(args).await,
+        Command::Import { client, args } => seed_cmd::import(client, args).await,
+        Command::Seed { client, args } => seed_cmd::seed(client, args).await,
     }
 }
 

@@ -524,7 +524,7 @@ for mi, m in enumerate(months):
         g = gmap[L]
         dec = "good" if (L in "OG" or (mi >= 6 and j % 2 == 0)) else ("inadequate" if L == "I" else "requires_improvement")
         agree = "yes" if (L in "OG" or (L == "R" and j % 2 == 0 and mi >= 3)) else "no"
-        cases.append([code, f"FD-{m}-{j + 1:02d}", "BCC-PEOPLE;" + referrers[n % len(referrers)], g,
+        cases.append([code, f"FD-M{mi + 1:02d}-{j + 1:02d}", "BCC-PEOPLE;" + referrers[n % len(referrers)], g,
                       f"referral_quality={g};decision={dec}",
                       f"agree={agree};voice={'yes' if L in 'OG' else 'no'};consent={'yes' if (n % 4) else 'no'}", ""])
 
@@ -597,7 +597,7 @@ reviews = [
 ]
 for k in range(6):
     reviews.append([f"SCR-BSCB-2015-{k + 1:02d}", "serious_case_review", f"Serious Case Review {k + 1} of 2015-16 (ongoing)",
-                    f"2015-{4 + k * 2:02d}-01", "in_progress", "",
+                    f"2015-{4 + k:02d}-01", "in_progress", "",
                     ";".join(LEARNING[i] for i in ((7, 8, 9, 10, 12, 13)[k],)), "BCC-PEOPLE;WMP"])
 for k in range(3):
     reviews.append([f"LLR-BSCB-2015-{k + 1:02d}", "learning_lessons_review", f"Learning Lessons Review {k + 1} of 2015-16 (ongoing)",

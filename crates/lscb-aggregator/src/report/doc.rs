@@ -902,6 +902,14 @@ pub fn build(r: &Report) -> Vec<Node> {
         "Part 4 – Analysis, conclusions, sufficiency statement and challenges",
     );
     match &r.part4 {
+        // The analysis module's form: Markdown blocks in reading order.
+        Some(serde_json::Value::Array(blocks)) if blocks.iter().all(|v| v.is_string()) => {
+            for v in blocks {
+                if let Some(s) = v.as_str() {
+                    b.md(s.to_string());
+                }
+            }
+        }
         Some(v) => json_nodes(&mut b.nodes, v, 3),
         None => b.md("_The analysis has not been produced for this report._"),
     }

@@ -216,8 +216,14 @@ impl ReportApi {
     }
 
     /// Part 4 from the analysis module, when it provides one for this report.
-    async fn part4(&self, _claims: &Claims, _report: &Report) -> Option<serde_json::Value> {
-        None
+    async fn part4(&self, _claims: &Claims, report: &Report) -> Option<serde_json::Value> {
+        match crate::analysis::part4_for_report(&self.ctx.db, report).await {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(error = %e, "the analysis could not produce Part 4");
+                None
+            }
+        }
     }
 
     /// The latest narrative of every section of the year, placeholders resolved.

@@ -309,6 +309,7 @@ pub fn analyse(report: &m::Report, rules: &Rules, authored: &Authored) -> Part4 
         .map(|(key, s)| narrative::Section {
             title: key.clone(),
             markdown: s.markdown.clone(),
+            placeholders: s.placeholders.clone(),
         })
         .collect();
     part.narrative_checks = narrative::check_narrative(

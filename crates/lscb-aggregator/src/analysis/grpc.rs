@@ -556,6 +556,7 @@ impl AnalysisService for AnalysisApi {
             .map(|s| narrative::Section {
                 title: s.title,
                 markdown: s.markdown,
+                placeholders: vec![],
             })
             .collect();
         let found = narrative::check_narrative(

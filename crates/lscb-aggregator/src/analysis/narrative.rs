@@ -28,6 +28,39 @@ use super::facts::{Facts, SourceRef};
 pub struct Section {
     pub title: String,
     pub markdown: String,
+    /// The placeholders the section embedded, when its Markdown has them already resolved
+    /// (e.g. `indicator:CAIT.CRIMES:2013-14`). A figure embedded for a period the data here
+    /// does not hold makes its subject's unmarked numbers in the section unverifiable, so
+    /// they are not reported.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+}
+
+/// Whether `f`'s figures were embedded in the section for a period this check cannot see.
+fn embedded_elsewhere(f: &KnownFigure, placeholders: &[String]) -> bool {
+    placeholders.iter().any(|p| {
+        let parts: Vec<&str> = p
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(':')
+            .collect();
+        let (Some(kind), Some(period)) = (parts.first(), parts.last()) else {
+            return false;
+        };
+        if parts.len() < 3 {
+            return false;
+        }
+        let other = |known: &str| normalise_period(period) != normalise_period(known);
+        match *kind {
+            "indicator" => {
+                f.code.as_deref() == Some(parts[1])
+                    && other(&f.period)
+                    && f.previous_period.as_deref().is_none_or(other)
+            }
+            "finance" => f.kind == FigureKind::Money && other(&f.period),
+            "training" => f.source.service == "training" && other(&f.period),
+            _ => false,
+        }
+    })
 }
 
 /// The kind of figure, for reading typed numbers.
@@ -328,7 +361,10 @@ fn tokenise(s: &str) -> Vec<Tok> {
             let start = i;
             while i < chars.len()
                 && (chars[i].is_alphanumeric()
-                    || ((chars[i] == '-' || chars[i] == '_' || chars[i] == '\'')
+                    || ((chars[i] == '-'
+                        || chars[i] == '_'
+                        || chars[i] == '\''
+                        || chars[i] == '.')
                         && chars.get(i + 1).is_some_and(|d| d.is_alphanumeric())))
             {
                 i += 1;
@@ -508,7 +544,14 @@ pub fn check_narrative(
             };
             let plain = strip_placeholders(line);
             for sentence in sentences(&plain) {
-                check_sentence(&section, &sentence, figures, tolerance_points, &mut out);
+                check_sentence(
+                    &section,
+                    &sentence,
+                    figures,
+                    &sec.placeholders,
+                    tolerance_points,
+                    &mut out,
+                );
             }
         }
     }
@@ -519,6 +562,7 @@ fn check_sentence(
     section: &str,
     sentence: &str,
     figures: &[KnownFigure],
+    placeholders: &[String],
     tol: Decimal,
     out: &mut Vec<Contradiction>,
 ) {
@@ -667,7 +711,7 @@ fn check_sentence(
             .chain(f.previous)
             .chain(f.related.iter().copied());
         let ok = known.into_iter().any(|k| typed_matches(f, *value, *dp, k));
-        if !ok {
+        if !ok && !embedded_elsewhere(f, placeholders) {
             report(format!("{} in {}", show(f, f.value), f.period));
         }
     }

@@ -63,6 +63,7 @@ fn check(md: &str) -> Vec<Contradiction> {
         &[Section {
             title: "Part 2".into(),
             markdown: md.into(),
+            placeholders: vec![],
         }],
         &known_figures(&facts()),
         d("0.5"),
@@ -158,4 +159,46 @@ fn text_about_nothing_the_data_knows_is_left_alone() {
     assert!(
         check("The Practitioners Forum met 12 times and 85% of members rated it good.").is_empty()
     );
+}
+
+#[test]
+fn codes_with_dots_are_mentions() {
+    let mut f = facts();
+    f.indicators[1].code = "CAIT.CRIMES".into();
+    let found = check_narrative(
+        &[Section {
+            title: "Part 2".into(),
+            markdown: "CAIT.CRIMES stood at 2,301 this year.".into(),
+            placeholders: vec![],
+        }],
+        &known_figures(&f),
+        d("0.5"),
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].typed, "2,301");
+}
+
+#[test]
+fn resolved_placeholders_for_other_periods_are_not_flagged() {
+    // The report resolved {{indicator:LADO-REF:2013-14}} to 864 before the check reads it.
+    let md = "The LADO received 864 referrals two years ago.";
+    let run = |placeholders: Vec<String>| {
+        check_narrative(
+            &[Section {
+                title: "Part 2".into(),
+                markdown: md.into(),
+                placeholders,
+            }],
+            &known_figures(&facts()),
+            d("0.5"),
+        )
+    };
+    assert_eq!(
+        run(vec![]).len(),
+        1,
+        "typed by hand, 864 matches nothing the data holds"
+    );
+    assert!(run(vec!["indicator:LADO-REF:2013-14".into()]).is_empty());
+    // A placeholder of the report year does not excuse a wrong number.
+    assert_eq!(run(vec!["indicator:LADO-REF:2015-16".into()]).len(), 1);
 }

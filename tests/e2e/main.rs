@@ -1,4 +1,5 @@
 //! End-to-end tests: one binary, the whole stack per test.
 
 mod foundation;
+mod golden;
 mod report;

@@ -1,0 +1,421 @@
+//! The golden test: the whole stack seeded with the 2015/16 reference dataset
+//! (`deploy/reference-data/2015-16`, through `lscbctl seed`'s code) assembles a report that
+//! states the reference report's published figures exactly as printed, computes correctly
+//! where the reference report's own arithmetic is wrong, and does not change when the seed
+//! runs a second time.
+
+use std::path::PathBuf;
+
+use lscb_cli::seed::{SeedArgs, run as seed};
+use lscb_cli::seed_clients::{Clients, Target};
+use lscb_e2e::TestApp;
+use lscb_proto::audits::v1 as au;
+use lscb_proto::common::v1::{PageRequest, Period};
+use lscb_proto::finance::v1 as fi;
+use lscb_proto::indicators::v1 as ind;
+use lscb_proto::report::v1 as rep;
+use lscb_proto::training::v1 as tr;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn period(code: &str) -> Option<Period> {
+    Some(Period { code: code.into() })
+}
+
+fn seed_args() -> SeedArgs {
+    SeedArgs {
+        data_dir: repo().join("deploy/reference-data/2015-16"),
+        catalogue: repo().join("deploy/catalogue/default.toml"),
+        catalogue_only: false,
+        with_catalogue: false,
+        quiet: true,
+    }
+}
+
+async fn clients(app: &TestApp) -> Clients {
+    Clients::connect(&Target {
+        token: app.admin(),
+        aggregator_url: format!("http://{}", app.aggregator),
+        indicators_url: format!("http://{}", app.indicators),
+        audits_url: format!("http://{}", app.audits),
+        training_url: format!("http://{}", app.training),
+        finance_url: format!("http://{}", app.finance),
+    })
+    .await
+    .expect("connect to the test stack")
+}
+
+async fn markdown(c: &Clients) -> String {
+    let r = c
+        .report
+        .clone()
+        .assemble_report(rep::AssembleReportRequest {
+            year: "2015-16".into(),
+            format: rep::ReportFormat::Markdown as i32,
+        })
+        .await
+        .expect("assemble the report")
+        .into_inner();
+    assert!(r.complete, "every source answered: {:?}", r.failed_sources);
+    r.content
+}
+
+/// The report without the line saying when it was assembled.
+fn without_timestamp(md: &str) -> String {
+    md.lines()
+        .filter(|l| !l.starts_with("Assembled from the partnership's data on"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Figures of the reference report, each as the assembled report must print it.
+const PUBLISHED: &[(&str, &str)] = &[
+    ("total budget", "£788,429"),
+    ("agency contributions", "£674,409"),
+    ("carry forward", "a carry forward of £105,870"),
+    ("income generation", "income of £8,150"),
+    ("2016/17 reduction", "£79,849"),
+    ("training courses", "203 training courses"),
+    ("courses and places", "203 courses, 4,489 places"),
+    ("course utilisation", "utilisation 90%"),
+    (
+        "Right Service Right Time reach",
+        "5,580 of 15,017 trained (37%)",
+    ),
+    (
+        "CP case file audit",
+        "7 of 10 case files (70%) required improvement",
+    ),
+    ("FGM audit", "4 of 5 case files"),
+    (
+        "CAIT crimes",
+        "2,031 recorded crimes against children investigated by CAIT, 34% more than the previous year (1,517)",
+    ),
+    (
+        "CSE incidents",
+        "787 CSE-related incidents recorded by the police in Birmingham, 11% more than the previous year (712)",
+    ),
+    (
+        "CSE incidents, West Midlands",
+        "1,635 CSE-related incidents, West Midlands, 27% more than the previous year (1,287)",
+    ),
+    (
+        "police protection",
+        "321 occasions police protection was used, 25% fewer than the previous year (428)",
+    ),
+    (
+        "Section 175 completion",
+        "512 of 526 schools and settings (97.3%)",
+    ),
+    ("Section 11 returns", "21 of 21 statutory agencies"),
+    (
+        "Section 11 regional returns",
+        "2 of them through a regional return",
+    ),
+    ("LADO referrals", "1,100 referrals to the LADO"),
+    ("LADO previous year", "(1,076)"),
+    (
+        "fCAF opened",
+        "1,807 Family Common Assessment Frameworks opened",
+    ),
+    (
+        "Think Family families",
+        "| Families worked with by the Think Family programme | 3,623 |",
+    ),
+    ("Think Family target", "2,409"),
+    ("assessments", "11,470 assessments"),
+    ("Section 47 enquiries", "3,781 section 47 enquiries"),
+    ("referrals", "13,013 referrals"),
+    ("child in need", "2,088 children on a child in need plan"),
+    (
+        "child protection plans",
+        "851 children subject of a child protection plan",
+    ),
+    ("children in care", "1,807 children in care"),
+    ("LAC rate", "66 per 10,000"),
+    ("LAC rate at 31 December 2015", "68 per 10,000"),
+    ("LAC rate, England", "60 per 10,000"),
+    ("LAC rate, statistical neighbours", "78.9 per 10,000"),
+    (
+        "health assessments",
+        "83%, 4 percentage points lower than the previous year (87%)",
+    ),
+    (
+        "LAC review participation",
+        "participating in their reviews was 97%",
+    ),
+    ("missing incidents", "1,622 missing children incidents"),
+    ("at risk of CSE", "248 young people aged 11-17"),
+    (
+        "family assessments out of time",
+        "53 open family assessments over 45 days",
+    ),
+    ("child deaths 2014/15", "| 165 |"),
+    ("schools", "447"),
+    (
+        "elective home education",
+        "938 children in elective home education",
+    ),
+    (
+        "special educational needs",
+        "34,289 pupils with special educational needs",
+    ),
+    ("children's centres", "73 children's centres"),
+    ("youth service", "10,750 young people aged 11-25"),
+    ("youth service BME", "62%"),
+    ("YOS programmes", "3,059"),
+    ("GP practices", "275 GP practices"),
+    ("GPs", "1,148 GPs"),
+    ("workforce", "85,000"),
+    ("NEET", "2,006 young people aged 16-19"),
+    ("NEET share", "5.4%"),
+    ("EAL pupils", "38,089"),
+    ("EAL share", "43%"),
+    ("care leavers in suitable accommodation (Part 1)", "95.8%"),
+    ("population", "1,101,360"),
+];
+
+#[tokio::test]
+async fn the_reference_dataset_reproduces_the_reference_report() {
+    let app = TestApp::spawn().await;
+    let c = clients(&app).await;
+    seed(&c, &seed_args()).await.expect("first seed");
+    let md = markdown(&c).await;
+
+    let missing: Vec<String> = PUBLISHED
+        .iter()
+        .filter(|(_, needle)| !md.contains(needle))
+        .map(|(what, needle)| format!("{what}: {needle:?}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} published figures are not in the report:\n{}",
+        missing.len(),
+        PUBLISHED.len(),
+        missing.join("\n")
+    );
+    assert!(PUBLISHED.len() >= 40);
+
+    // Where the reference report's arithmetic is wrong, lscb computes: LADO referrals
+    // 1,100 against 1,076 are +2.2%, not "an increase of 24.5%" (the authored paragraph
+    // that says so is flagged by the narrative check).
+    let lado = md
+        .lines()
+        .find(|l| l.contains("typed 24.5%"))
+        .expect("the narrative check flags the LADO slip");
+    assert!(lado.contains("+2.2%"), "{lado}");
+    assert!(md.contains(
+        "There were 1,100 referrals to the LADO, 2% more than the previous year (1,076)."
+    ));
+
+    // Figures the services hold that the assembled report does not print (yet).
+    let survey = c
+        .surveys
+        .clone()
+        .get_survey_results(au::GetSurveyResultsRequest {
+            code: "employee-2015".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let s = survey.survey.unwrap();
+    assert_eq!((s.respondents, s.organisations), (1175, 17));
+    let q = &survey.questions[0];
+    assert_eq!(
+        q.yes_share.as_ref().unwrap().value.parse::<f64>().unwrap(),
+        83.0
+    );
+    assert_eq!(
+        q.previous_yes_share
+            .as_ref()
+            .unwrap()
+            .value
+            .parse::<f64>()
+            .unwrap(),
+        50.0
+    );
+    let trend = c
+        .audits
+        .clone()
+        .get_programme_trend(au::GetProgrammeTrendRequest {
+            programme: "front-door-monthly".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(trend.case_count, 88);
+    let ri = trend
+        .overall
+        .unwrap()
+        .grades
+        .into_iter()
+        .find(|g| g.grade == au::Grade::RequiresImprovement as i32)
+        .unwrap();
+    assert_eq!((ri.count, ri.share.unwrap().value.as_str()), (35, "39.8"));
+    let statement = c
+        .finance
+        .clone()
+        .get_statement(fi::GetStatementRequest {
+            year: period("2015-16"),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            statement.total_budget_pence,
+            statement.contributions_total_pence,
+            statement.carry_forward_pence,
+            statement.income_total_pence
+        ),
+        (78_842_900, 67_440_900, 10_587_000, 815_000)
+    );
+
+    // Rerunning the seed changes nothing: same report, one revision, one version, no new
+    // sessions, no new finance history.
+    let history = |c: Clients| async move {
+        c.finance
+            .clone()
+            .list_history(fi::ListHistoryRequest {
+                year: None,
+                entity: String::new(),
+                page: Some(PageRequest {
+                    page_size: 1000,
+                    page_token: String::new(),
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .page
+            .unwrap()
+            .total_size
+    };
+    let history_before = history(c.clone()).await;
+    seed(&c, &seed_args()).await.expect("second seed");
+    assert_eq!(history(c.clone()).await, history_before);
+    assert_eq!(
+        without_timestamp(&markdown(&c).await),
+        without_timestamp(&md)
+    );
+    let revisions = c
+        .indicators
+        .clone()
+        .list_revisions(ind::ListRevisionsRequest {
+            indicator_code: "CAIT.CRIMES".into(),
+            period: period("2016-03"),
+            agency_code: Some(String::new()),
+            breakdown_value: Some(String::new()),
+            page: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .revisions;
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0].value, "198");
+    let versions = c
+        .indicators
+        .clone()
+        .get_indicator(ind::GetIndicatorRequest {
+            code: "CSC.REREFERRAL_RATE".into(),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .versions;
+    assert_eq!(versions, vec![1]);
+    let sessions = c
+        .training
+        .clone()
+        .list_sessions(tr::ListSessionsRequest {
+            page: Some(PageRequest {
+                page_size: 1000,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(sessions.len(), 203);
+    let s11 = c
+        .section11
+        .clone()
+        .get_section11_return(au::GetSection11ReturnRequest {
+            cycle: period("2015-16"),
+            agency: "WMP".into(),
+            revision: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(s11.revision, 1);
+    let narrative = c
+        .report
+        .clone()
+        .list_narrative_versions(rep::ListNarrativeVersionsRequest {
+            year: "2015-16".into(),
+            section: "foreword".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .versions;
+    assert_eq!(narrative.len(), 1);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_default_catalogue_loads_alone_and_twice_without_change() {
+    let app = TestApp::spawn().await;
+    let c = clients(&app).await;
+    let args = SeedArgs {
+        catalogue_only: true,
+        ..seed_args()
+    };
+    let first = seed(&c, &args).await.expect("catalogue");
+    seed(&c, &args).await.expect("catalogue again");
+    let list = c
+        .indicators
+        .clone()
+        .list_indicators(ind::ListIndicatorsRequest {
+            page: Some(PageRequest {
+                page_size: 1000,
+                page_token: String::new(),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .indicators;
+    assert_eq!(list.len(), first.lines[0].1);
+    assert!(list.iter().all(|i| i.version == 1));
+    let areas: std::collections::BTreeSet<String> = list
+        .iter()
+        .map(|i| i.definition.as_ref().unwrap().framework_area.clone())
+        .collect();
+    assert_eq!(
+        areas.into_iter().collect::<Vec<_>>(),
+        [
+            "cp_activity",
+            "cp_plans",
+            "decision_making",
+            "outcomes",
+            "workforce"
+        ]
+    );
+    let rereferrals = list
+        .iter()
+        .map(|i| i.definition.as_ref().unwrap())
+        .find(|d| d.code == "DEC.REREFERRALS")
+        .unwrap();
+    let t = &rereferrals.targets[0];
+    assert_eq!((t.band_low.as_str(), t.band_high.as_str()), ("18", "25"));
+    app.shutdown().await;
+}

@@ -816,7 +816,7 @@ pub fn build(r: &Report) -> Vec<Node> {
             b.chart(
                 "Training courses and places by year".into(),
                 format!(
-                    "Line chart of training delivery from {} to {}: courses went from {} to {} and places taken from {} to {}.",
+                    "Line chart of training delivery from {} to {}: courses went from {} to {} and places from {} to {}.",
                     x.first().cloned().unwrap_or_default(),
                     x.last().cloned().unwrap_or_default(),
                     t.trend.first().map_or(0, |y| y.courses),
@@ -832,14 +832,14 @@ pub fn build(r: &Report) -> Vec<Node> {
                             t.trend.iter().map(|y| Some(y.courses as f64)).collect(),
                         ),
                         (
-                            "Places taken".into(),
+                            "Places".into(),
                             t.trend.iter().map(|y| Some(y.places as f64)).collect(),
                         ),
                     ],
                 },
                 Table {
                     caption: "Data for the chart: training delivery by year".into(),
-                    headers: vec!["Year".into(), "Courses".into(), "Places taken".into()],
+                    headers: vec!["Year".into(), "Courses".into(), "Places".into()],
                     rows: t
                         .trend
                         .iter()

@@ -465,7 +465,9 @@ pub struct MoneyLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Training {
     pub courses: u32,
+    /// Places offered (the reference report's "4,489 training places").
     pub places: u32,
+    /// Places taken (delegates attending).
     pub attended: u32,
     /// attended / places, whole percent.
     pub utilisation_pct: Option<Decimal>,
@@ -492,6 +494,7 @@ pub struct ReachLine {
 pub struct TrainingYear {
     pub year: String,
     pub courses: u32,
+    /// Places offered.
     pub places: u32,
 }
 

@@ -4,7 +4,7 @@
 //!   (any period: a year, "2015-16-Q4" or "2016-03");
 //! - `{{finance:FIELD:YEAR}}` — total_budget, contributions, carry_forward, income,
 //!   expenditure, balance, in_kind, planned_change;
-//! - `{{training:FIELD:YEAR}}` — courses, places, places_offered, utilisation,
+//! - `{{training:FIELD:YEAR}}` — courses, places (offered), places_taken, utilisation,
 //!   did_not_attend, reach.PROGRAMME, reach_pct.PROGRAMME;
 //! - `{{audit:AUDIT_ID.FIELD:YEAR}}` — cases, requiring_improvement, requiring_improvement_pct.
 //!
@@ -26,7 +26,7 @@ pub const FINANCE_FIELDS: &[&str] = &[
 pub const TRAINING_FIELDS: &[&str] = &[
     "courses",
     "places",
-    "places_offered",
+    "places_taken",
     "utilisation",
     "did_not_attend",
 ];

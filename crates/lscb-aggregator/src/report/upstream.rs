@@ -850,28 +850,29 @@ pub async fn fetch_training(c: &Clients, ctx: &CallCtx, year: &Period) -> Result
             TrainingYear {
                 year: p.year.as_ref().map(|y| y.code.clone()).unwrap_or_default(),
                 courses: f.courses_run,
-                places: f.places_taken,
+                places: f.places_offered,
             }
         })
         .collect();
     let mut sentences = vec![format!(
-        "The board delivered {} training courses and {} training places; {} of the places offered were taken.",
+        "The board delivered {} training courses and {} training places; {} of the places were taken ({} delegates).",
         format::count(f.courses_run.into()),
-        format::count(f.places_taken.into()),
+        format::count(f.places_offered.into()),
         utilisation
             .map(format::percent)
-            .unwrap_or_else(|| "none".into())
+            .unwrap_or_else(|| "none".into()),
+        format::count(f.places_taken.into())
     )];
     if let Some(ch) = s.change.as_ref()
         && let Some(prev) = ch.previous.as_ref()
         && prev.courses_run > 0
     {
         sentences.push(format::sentence(&format::SentenceInput {
-            title: "training places taken",
+            title: "training places",
             unit: Unit::Count,
             polarity: Polarity::HigherIsBetter,
-            value: Some(f.places_taken.into()),
-            previous: Some(prev.places_taken.into()),
+            value: Some(f.places_offered.into()),
+            previous: Some(prev.places_offered.into()),
             year_label: "",
         }));
     }
@@ -1183,8 +1184,8 @@ pub async fn resolve(
             let f = s.figures.unwrap_or_default();
             Ok(match field.as_str() {
                 "courses" => Resolved::Value(format::count(f.courses_run.into())),
-                "places" => Resolved::Value(format::count(f.places_taken.into())),
-                "places_offered" => Resolved::Value(format::count(f.places_offered.into())),
+                "places" => Resolved::Value(format::count(f.places_offered.into())),
+                "places_taken" => Resolved::Value(format::count(f.places_taken.into())),
                 "did_not_attend" => Resolved::Value(format::count(f.did_not_attend.into())),
                 _ => pdec(&f.utilisation_percent)
                     .map_or(Resolved::NoValue, |u| Resolved::Value(format::percent(u))),

@@ -14,9 +14,40 @@ build:
 up: build
     ./target/debug/lscbctl up
 
-# Build, start the stack, and leave it running (extended by the reference dataset issue).
+# Build, start the stack on SQLite (./data), seed the 2015/16 reference dataset, write out/annual-report-2015-16.{html,md}, serve until Ctrl-C.
 demo: build
-    ./target/debug/lscbctl up
+    #!/usr/bin/env bash
+    set -euo pipefail
+    bin="${LSCBCTL:-./target/debug/lscbctl}"
+    data="${LSCB_DATA_DIR:-data}"
+    base="${LSCB_DEMO_BASE_PORT:-50050}"
+    mkdir -p out "$data"
+    "$bin" up --data-dir "$data" --base-port "$base" &
+    up=$!
+    trap 'kill -INT $up 2>/dev/null; wait $up 2>/dev/null; exit 0' INT TERM
+    for port in $base $((base+1)) $((base+2)) $((base+3)) $((base+4)); do
+        for _ in $(seq 1 150); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+            if ! kill -0 $up 2>/dev/null; then echo "lscbctl up stopped (is a stack already running on ports $base-$((base+4))?)" >&2; exit 1; fi
+            sleep 0.2
+        done
+    done
+    export LSCB_AGGREGATOR_URL=http://127.0.0.1:$base LSCB_INDICATORS_URL=http://127.0.0.1:$((base+1)) \
+        LSCB_AUDITS_URL=http://127.0.0.1:$((base+2)) LSCB_TRAINING_URL=http://127.0.0.1:$((base+3)) \
+        LSCB_FINANCE_URL=http://127.0.0.1:$((base+4))
+    export LSCB_TOKEN=$("$bin" token issue --partnership bscb --role admin --sub demo --secret-file "$data/jwt-secret")
+    "$bin" seed --data-dir deploy/reference-data/2015-16
+    "$bin" report --year 2015-16 --format html -o out/annual-report-2015-16.html
+    "$bin" report --year 2015-16 --format markdown -o out/annual-report-2015-16.md
+    echo
+    echo "The 2015/16 reference report is in:"
+    echo "  $(pwd)/out/annual-report-2015-16.html"
+    echo "  $(pwd)/out/annual-report-2015-16.md"
+    echo "The stack is still running (aggregator $base, indicators $((base+1)), audits $((base+2)), training $((base+3)), finance $((base+4))):"
+    echo "  export TOKEN=$LSCB_TOKEN"
+    echo "  grpcurl -plaintext -H \"authorization: Bearer \$TOKEN\" -d '{\"year\":{\"code\":\"2015-16\"}}' localhost:$((base+4)) lscb.finance.v1.FinanceService/GetStatement"
+    echo "Ctrl-C stops it."
+    wait $up
 
 # Every test: unit, store (SQLite, and PostgreSQL when LSCB_TEST_PG_URL is set), end-to-end, and the grpcurl smoke test.
 test:

@@ -35,12 +35,12 @@ fn draw(c: &Chart, out: &mut String) -> Result<(), String> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(60)
-                .build_cartesian_2d(0..n, 0.0..top)
+                .build_cartesian_2d(0..(n - 1).max(1), 0.0..top)
                 .map_err(|e| e.to_string())?;
             let labels = x.clone();
             chart
                 .configure_mesh()
-                .x_labels(n.min(12))
+                .x_labels(n.min(13))
                 .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
                 .y_label_formatter(&|v| format!("{v:.0}"))
                 .light_line_style(WHITE.mix(0.0))

@@ -144,14 +144,18 @@ pub fn direction_symbol(d: Direction) -> &'static str {
 }
 
 /// Lower-cases the first letter of a title so it reads inside a sentence, unless the title
-/// starts with an acronym ("CAIT crimes") or is a proper name with later capitalised words
-/// ("Clinical Commissioning Groups", "Index of Multiple Deprivation rank").
+/// starts with an acronym ("CAIT crimes") or a proper name ("Clinical Commissioning Groups",
+/// "Index of Multiple Deprivation rank", "Birmingham CAIT crimes"): the first words are a
+/// name when the next word (after "of"/"and") is capitalised too.
 fn noun_phrase(title: &str) -> String {
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let next = match words.get(1) {
+        Some(&w) if matches!(w, "of" | "and" | "for") => words.get(2).copied(),
+        other => other.copied(),
+    };
+    let proper = next.is_some_and(capital);
     let mut chars = title.chars();
-    let proper = title.split_whitespace().skip(1).any(|w| {
-        w.chars().next().is_some_and(char::is_uppercase)
-            && w.chars().skip(1).any(char::is_lowercase)
-    });
     match (chars.next(), chars.next()) {
         (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() && !proper => {
             let mut s = a.to_lowercase().collect::<String>();

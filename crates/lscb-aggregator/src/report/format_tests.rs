@@ -259,3 +259,29 @@ fn proper_names_keep_their_capitals() {
         "There were 73 children's centres; there is no figure for the previous year to compare with."
     );
 }
+
+#[test]
+fn only_a_leading_name_keeps_its_capital() {
+    for (title, phrase) in [
+        (
+            "Families worked with by the Think Family programme",
+            "families worked with by the Think Family programme",
+        ),
+        (
+            "Recorded crimes against children, West Midlands force area",
+            "recorded crimes against children, West Midlands force area",
+        ),
+        (
+            "Index of Multiple Deprivation rank",
+            "Index of Multiple Deprivation rank",
+        ),
+        ("Birmingham CAIT crimes", "Birmingham CAIT crimes"),
+    ] {
+        assert_eq!(
+            s(title, Unit::Count, Polarity::Neutral, Some("5"), None),
+            format!(
+                "There were 5 {phrase}; there is no figure for the previous year to compare with."
+            )
+        );
+    }
+}

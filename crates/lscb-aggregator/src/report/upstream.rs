@@ -126,6 +126,10 @@ impl CallCtx {
             ));
         }
         match tokio::time::timeout(rem, fut).await {
+            // tonic enforces the request's timeout itself and reports it as CANCELLED.
+            Ok(Err(s)) if s.code() == Code::Cancelled && s.message().contains("Timeout") => Err(
+                Status::deadline_exceeded(format!("no answer within {} ms", rem.as_millis())),
+            ),
             Ok(r) => r.map(|r| r.into_inner()),
             Err(_) => Err(Status::deadline_exceeded(format!(
                 "no answer within {} ms",

@@ -73,7 +73,7 @@ async fn get_analysis_judges_the_facts_and_shows_an_override_with_its_rationale(
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(a.rules_version, "2026.1");
+    assert_eq!(a.rules_version, "2026.2");
     let questions: Vec<(&str, &str)> = a
         .answers
         .iter()
@@ -460,7 +460,7 @@ async fn check_narrative_catches_the_lado_slip_and_get_rules_returns_the_toml() 
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(rules.version, "2026.1");
+    assert_eq!(rules.version, "2026.2");
     assert!(rules.toml.contains("max_share_below_good = \"0.5\""));
     server.shutdown().await;
 }

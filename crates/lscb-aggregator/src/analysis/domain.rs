@@ -432,10 +432,13 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 }
             }
             let rule = &r.indicator_benchmark;
-            for (cmp, against) in [
-                (ind.vs_england, "England"),
-                (ind.vs_neighbours, "statistical neighbours"),
+            for (cmp, against, bench) in [
+                (ind.vs_england, "England", ind.england),
+                (ind.vs_neighbours, "statistical neighbours", ind.neighbours),
             ] {
+                let bench = bench
+                    .map(|b| format!(" against {}", fmt_dec(b)))
+                    .unwrap_or_default();
                 let Some(cmp) = cmp else { continue };
                 let rule_id = if against == "England" {
                     "indicator_benchmark_england"
@@ -450,7 +453,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                         rule.weight,
                         rule.yardstick,
                         &ind.source,
-                        format!("{} is worse than {against}: {value}", ind.title),
+                        format!("{} is worse than {against}: {value}{bench}", ind.title),
                     ),
                     Comparison::Better => c.push(
                         q,
@@ -459,7 +462,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                         rule.weight,
                         rule.yardstick,
                         &ind.source,
-                        format!("{} is better than {against}: {value}", ind.title),
+                        format!("{} is better than {against}: {value}{bench}", ind.title),
                     ),
                     Comparison::Similar => {}
                 }
@@ -511,6 +514,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
     }
 
     let rule = &r.statutory_returns;
+    let mut complete = vec![];
     for s in &facts.statutory_agencies {
         let mut missing = vec![];
         if rule.require_section11 && !s.section11_return {
@@ -523,18 +527,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
             missing.push("an assurance letter");
         }
         if missing.is_empty() {
-            c.push(
-                rule.question,
-                "statutory_returns",
-                Stance::For,
-                rule.weight,
-                rule.yardstick,
-                &s.source,
-                format!(
-                    "{} ({}) provided every required assurance return",
-                    s.name, s.agency
-                ),
-            );
+            complete.push(s);
         } else {
             c.push(
                 rule.question,
@@ -551,6 +544,33 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 ),
             );
         }
+    }
+    // The partners with every return make one item: a long list of compliant partners is
+    // one finding (the duty is met), not one per partner, so it cannot drown the gaps.
+    if let Some(first) = complete.first() {
+        let source = SourceRef::new(
+            &first.source.service,
+            "section11",
+            first.source.period.clone(),
+        );
+        let n = complete.len();
+        let of = facts.statutory_agencies.len();
+        c.push(
+            rule.question,
+            "statutory_returns",
+            Stance::For,
+            rule.weight,
+            rule.yardstick,
+            &source,
+            format!(
+                "{n} of {of} statutory partners provided every required assurance return ({})",
+                complete
+                    .iter()
+                    .map(|s| s.agency.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
 
     let rule = &r.overdue_actions;
@@ -709,6 +729,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
     }
 
     let rule = &r.attendance;
+    let mut attended = vec![];
     for a in &facts.attendance {
         match a.rating {
             AttendanceRating::Red => c.push(
@@ -723,31 +744,34 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                     a.agency
                 ),
             ),
-            AttendanceRating::Green => c.push(
-                rule.question,
-                "attendance",
-                Stance::For,
-                rule.weight,
-                rule.yardstick,
-                &a.source,
-                format!(
-                    "{}'s named member attended 80% or more of board meetings (green)",
-                    a.agency
-                ),
-            ),
-            AttendanceRating::Blue => c.push(
-                rule.question,
-                "attendance",
-                Stance::For,
-                rule.weight,
-                rule.yardstick,
-                &a.source,
-                format!(
-                    "{}'s named or nominated members attended 80% or more of board meetings (blue)",
-                    a.agency
-                ),
-            ),
+            AttendanceRating::Green | AttendanceRating::Blue => attended.push(a),
         }
+    }
+    // As with Section 11: the members who attended make one item, the absences one each.
+    if let Some(first) = attended.first() {
+        let source = SourceRef::new(
+            &first.source.service,
+            "attendance",
+            first.source.period.clone(),
+        );
+        let green = attended
+            .iter()
+            .filter(|a| a.rating == AttendanceRating::Green)
+            .count();
+        c.push(
+            rule.question,
+            "attendance",
+            Stance::For,
+            rule.weight,
+            rule.yardstick,
+            &source,
+            format!(
+                "{} of {} members attended 80% or more of board meetings ({green} by their named member, {} with nominated deputies)",
+                attended.len(),
+                facts.attendance.len(),
+                attended.len() - green
+            ),
+        );
     }
 
     let rule = &r.finance;
@@ -862,18 +886,18 @@ pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, Str
     let share = Decimal::from(wa) / Decimal::from((wf + wa).max(1));
     let judgement = if share <= j.sufficient_max_against {
         Judgement::Sufficient
-    } else if share >= j.not_sufficient_min_against {
+    } else if share > j.not_sufficient_above_against {
         Judgement::NotSufficient
     } else {
         Judgement::PartlySufficient
     };
     let why = match judgement {
         Judgement::Sufficient => format!("at or below {}", pct(j.sufficient_max_against)),
-        Judgement::NotSufficient => format!("at or above {}", pct(j.not_sufficient_min_against)),
+        Judgement::NotSufficient => format!("above {}", pct(j.not_sufficient_above_against)),
         _ => format!(
             "between {} and {}",
             pct(j.sufficient_max_against),
-            pct(j.not_sufficient_min_against)
+            pct(j.not_sufficient_above_against)
         ),
     };
     (
@@ -1234,6 +1258,11 @@ pub fn statement(p: &Part4) -> String {
         .evidence
         .iter()
         .filter(|e| e.stance == Stance::Against)
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let concerns: Vec<&Evidence> = concerns
+        .into_iter()
+        .filter(|e| seen.insert(e.id.clone()))
         .collect();
     if !concerns.is_empty() {
         s.push_str("\nThe evidence counting against sufficiency:\n\n");

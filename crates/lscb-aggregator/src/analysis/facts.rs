@@ -88,6 +88,12 @@ pub struct IndicatorFact {
     pub vs_england: Option<Comparison>,
     #[serde(default)]
     pub vs_neighbours: Option<Comparison>,
+    /// The England benchmark value, when known (for the reason's wording).
+    #[serde(default)]
+    pub england: Option<Decimal>,
+    /// The statistical neighbours' benchmark value, when known.
+    #[serde(default)]
+    pub neighbours: Option<Decimal>,
     #[serde(default)]
     pub target: Option<Decimal>,
     /// Whether the value is a percentage (so "37%" in prose is a value, not a change).

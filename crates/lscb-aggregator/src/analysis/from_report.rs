@@ -50,12 +50,12 @@ fn indicator(f: &m::Figure, extra_tag: Option<&str>, previous_year: &str) -> Ind
     {
         tags.push(t.to_string());
     }
-    let bench = |needle: &str| {
+    let find = |needle: &str| {
         f.benchmarks
             .iter()
             .find(|b| b.name.to_lowercase().contains(needle))
-            .and_then(|b| compare(f, b.value))
     };
+    let bench = |needle: &str| find(needle).and_then(|b| compare(f, b.value));
     IndicatorFact {
         code: f.code.clone(),
         title: f.name.clone(),
@@ -77,6 +77,8 @@ fn indicator(f: &m::Figure, extra_tag: Option<&str>, previous_year: &str) -> Ind
         },
         vs_england: bench("england"),
         vs_neighbours: bench("neighbour"),
+        england: find("england").map(|b| b.value),
+        neighbours: find("neighbour").map(|b| b.value),
         target: f.target,
         is_percentage: f.unit == m::Unit::Percent,
         source: source(&f.source),
@@ -204,7 +206,11 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
         for row in &att.rows {
             if let Some(Some(cell)) = row.cells.get(col) {
                 facts.attendance.push(AttendanceFact {
-                    agency: row.agency.clone(),
+                    agency: if row.agency_name.is_empty() || row.agency_name == row.agency {
+                        row.agency.clone()
+                    } else {
+                        format!("{} ({})", row.agency_name, row.agency)
+                    },
                     rating: match cell.rating {
                         m::AttendanceRating::Green => AttendanceRating::Green,
                         m::AttendanceRating::Blue => AttendanceRating::Blue,

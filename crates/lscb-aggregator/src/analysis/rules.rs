@@ -80,7 +80,7 @@ impl Yardstick {
 pub struct JudgementRules {
     pub min_evidence: usize,
     pub sufficient_max_against: Decimal,
-    pub not_sufficient_min_against: Decimal,
+    pub not_sufficient_above_against: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,9 +273,9 @@ impl Rules {
         let j = &self.judgement;
         anyhow::ensure!(
             j.sufficient_max_against >= Decimal::ZERO
-                && j.sufficient_max_against < j.not_sufficient_min_against
-                && j.not_sufficient_min_against <= Decimal::ONE,
-            "sufficiency rules: need 0 <= sufficient_max_against < not_sufficient_min_against <= 1"
+                && j.sufficient_max_against < j.not_sufficient_above_against
+                && j.not_sufficient_above_against <= Decimal::ONE,
+            "sufficiency rules: need 0 <= sufficient_max_against < not_sufficient_above_against <= 1"
         );
         for key in QuestionKey::ALL {
             let n = self.questions.iter().filter(|q| q.key == key).count();

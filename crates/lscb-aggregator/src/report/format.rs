@@ -151,7 +151,7 @@ fn noun_phrase(title: &str) -> String {
     let words: Vec<&str> = title.split_whitespace().collect();
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
     let next = match words.get(1) {
-        Some(&w) if matches!(w, "of" | "and" | "for") => words.get(2).copied(),
+        Some(&"of" | &"and" | &"for") => words.get(2).copied(),
         other => other.copied(),
     };
     let proper = next.is_some_and(capital);

@@ -419,3 +419,306 @@ async fn the_default_catalogue_loads_alone_and_twice_without_change() {
     assert_eq!((t.band_low.as_str(), t.band_high.as_str()), ("18", "25"));
     app.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// lscbctl import
+// ---------------------------------------------------------------------------------------
+
+use lscb_cli::import::{ImportArgs, ImportKind, run as import};
+
+fn sample(name: &str) -> PathBuf {
+    repo().join("deploy/reference-data/samples").join(name)
+}
+
+fn args(kind: ImportKind, file: PathBuf) -> ImportArgs {
+    ImportArgs {
+        kind,
+        file,
+        skip_invalid: false,
+        audit: None,
+        session: None,
+        chunk: 2,
+        quiet: true,
+    }
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+async fn revisions(c: &Clients, code: &str, period_code: &str, agency: &str) -> usize {
+    c.indicators
+        .clone()
+        .list_revisions(ind::ListRevisionsRequest {
+            indicator_code: code.into(),
+            period: period(period_code),
+            agency_code: Some(agency.into()),
+            breakdown_value: Some(String::new()),
+            page: None,
+        })
+        .await
+        .map(|r| r.into_inner().revisions.len())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn importing_the_samples_stores_them_once() {
+    let app = TestApp::spawn().await;
+    let c = clients(&app).await;
+    for _ in 0..2 {
+        let out = import(&c, &args(ImportKind::Indicators, sample("indicators.csv")))
+            .await
+            .unwrap();
+        assert_eq!(out.stored, 3);
+        let out = import(
+            &c,
+            &args(ImportKind::Observations, sample("observations.csv")),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.stored, 8);
+        let out = import(&c, &args(ImportKind::Finance, sample("finance.csv")))
+            .await
+            .unwrap();
+        assert_eq!(out.stored, 7);
+    }
+    // Twice imported, stored once.
+    assert_eq!(
+        revisions(&c, "EX.CONTACTS", "2015-05", "BCC-PEOPLE").await,
+        1
+    );
+    let statement = c
+        .finance
+        .clone()
+        .get_statement(fi::GetStatementRequest {
+            year: period("2016-17"),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(statement.contributions_total_pence, 43_000_000);
+    assert_eq!(statement.income_total_pence, 250_000);
+
+    // Case reviews into an audit created through the API.
+    let audit = c
+        .audits
+        .clone()
+        .create_audit(au::CreateAuditRequest {
+            audit: Some(au::Audit {
+                r#type: au::AuditType::MultiAgencyCaseFile as i32,
+                title: "Sample audit".into(),
+                period: period("2016-17"),
+                status: au::AuditStatus::InProgress as i32,
+                themes: vec![
+                    au::Theme {
+                        code: "visits".into(),
+                        title: "Visits".into(),
+                    },
+                    au::Theme {
+                        code: "plan".into(),
+                        title: "Plan".into(),
+                    },
+                ],
+                questions: vec![au::Question {
+                    code: "voice".into(),
+                    text: "Voice of the child clear?".into(),
+                }],
+                ..Default::default()
+            }),
+            idempotency_key: "sample-audit".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..2 {
+        let out = import(
+            &c,
+            &ImportArgs {
+                audit: Some(audit.id.clone()),
+                ..args(ImportKind::CaseReviews, sample("case_reviews.csv"))
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.stored, 3);
+    }
+    let got = c
+        .audits
+        .clone()
+        .get_audit(au::GetAuditRequest { id: audit.id })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.case_count, 3);
+
+    // Training attendance of a session created through the API.
+    let mut t = c.training.clone();
+    // Whether a cancellation is late is the charge policy's call (5 days here); the import
+    // cancels a `cancelled_late` row the day before the session and a `cancelled` one two
+    // weeks before.
+    t.set_charge_policy(tr::SetChargePolicyRequest {
+        policy: Some(tr::ChargePolicy {
+            cancellation_window_days: 5,
+            ..Default::default()
+        }),
+    })
+    .await
+    .unwrap();
+    t.upsert_course(tr::UpsertCourseRequest {
+        course: Some(tr::Course {
+            code: "EX-CP".into(),
+            title: "Child protection".into(),
+            level: tr::CourseLevel::CourseLevel1 as i32,
+            multi_agency: true,
+            length_days: Some(lscb_proto::common::v1::Decimal { value: "1".into() }),
+            ..Default::default()
+        }),
+    })
+    .await
+    .unwrap();
+    let session = t
+        .create_session(tr::CreateSessionRequest {
+            course_code: "EX-CP".into(),
+            date: "2016-05-10".into(),
+            venue: "Council House".into(),
+            online: false,
+            capacity: 20,
+            trainers: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..2 {
+        let out = import(
+            &c,
+            &ImportArgs {
+                session: Some(session.id.clone()),
+                ..args(
+                    ImportKind::TrainingAttendance,
+                    sample("training_attendance.csv"),
+                )
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.stored, 5);
+    }
+    let bookings = t
+        .list_bookings(tr::ListBookingsRequest {
+            session_id: session.id,
+            agency: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .bookings;
+    let mut statuses: Vec<i32> = bookings.iter().map(|b| b.status).collect();
+    statuses.sort();
+    use tr::BookingStatus as B;
+    assert_eq!(
+        statuses,
+        vec![
+            B::Attended as i32,
+            B::Attended as i32,
+            B::DidNotAttend as i32,
+            B::CancelledLate as i32,
+            B::WalkIn as i32
+        ]
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_is_refused_whole_naming_each_line_and_field() {
+    let app = TestApp::spawn().await;
+    let c = clients(&app).await;
+    import(&c, &args(ImportKind::Indicators, sample("indicators.csv")))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Line 3: a period that is not one; line 5: no value. Both are caught before sending.
+    let bad = write(
+        &dir,
+        "bad.csv",
+        "indicator,period,agency,value\n\
+         EX.CONTACTS,2015-04,BCC-PEOPLE,3410\n\
+         EX.CONTACTS,2015-13,BCC-PEOPLE,3555\n\
+         EX.CONTACTS,2015-06,BCC-PEOPLE,3390\n\
+         EX.CONTACTS,2015-07,BCC-PEOPLE,\n",
+    );
+    let err = import(&c, &args(ImportKind::Observations, bad.clone()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 3: period:"), "{err}");
+    assert!(err.contains("line 5: value:"), "{err}");
+    assert!(err.contains("nothing stored"), "{err}");
+    assert_eq!(
+        revisions(&c, "EX.CONTACTS", "2015-04", "BCC-PEOPLE").await,
+        0
+    );
+
+    // --skip-invalid stores the good rows and reports the bad ones.
+    let out = import(
+        &c,
+        &ImportArgs {
+            skip_invalid: true,
+            ..args(ImportKind::Observations, bad)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.stored, 2);
+    let lines: Vec<(u64, &str)> = out
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect();
+    assert_eq!(lines, vec![(3, "period"), (5, "value")]);
+    assert_eq!(
+        revisions(&c, "EX.CONTACTS", "2015-04", "BCC-PEOPLE").await,
+        1
+    );
+
+    // What only the service knows (an unknown indicator, an agency not in the directory)
+    // comes back as BadRequest violations rows[i].field, mapped to the CSV lines; the
+    // whole file is refused.
+    let server_bad = write(
+        &dir,
+        "server.csv",
+        "indicator,period,agency,value\n\
+         EX.CONTACTS,2015-08,BCC-PEOPLE,3000\n\
+         \n\
+         EX.NOPE,2015-09,BCC-PEOPLE,3100\n\
+         EX.CONTACTS,2015-10,NOT-AN-AGENCY,3200\n",
+    );
+    let err = import(&c, &args(ImportKind::Observations, server_bad))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 4: indicator_code:"), "{err}");
+    assert!(err.contains("line 5: agency_code:"), "{err}");
+    assert_eq!(
+        revisions(&c, "EX.CONTACTS", "2015-08", "BCC-PEOPLE").await,
+        0
+    );
+
+    // A bad finance file: unknown kind and negative pence, by line.
+    let fin = write(
+        &dir,
+        "fin.csv",
+        "year,kind,agency,category,description,amount_pence\n\
+         2016-17,contribution,WMP,,,100\n\
+         2016-17,donation,WMP,,,100\n\
+         2016-17,contribution,BCHC,,,-5\n",
+    );
+    let err = import(&c, &args(ImportKind::Finance, fin))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 3: kind:"), "{err}");
+    assert!(err.contains("line 4: amount_pence:"), "{err}");
+    app.shutdown().await;
+}

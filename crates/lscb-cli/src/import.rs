@@ -47,6 +47,10 @@ pub struct ImportArgs {
     /// Case reviews: the audit id every row belongs to (else the `audit` column holds ids).
     #[arg(long)]
     pub audit: Option<String>,
+    /// Training attendance: the session id every row belongs to (else the `session` column
+    /// holds session ids).
+    #[arg(long)]
+    pub session: Option<String>,
     /// Rows per message of the observation stream.
     #[arg(long, default_value_t = 1000)]
     pub chunk: usize,
@@ -550,7 +554,7 @@ async fn import_case_reviews(
 // Training attendance
 // ---------------------------------------------------------------------------------------
 
-pub const ATTENDANCE_COLUMNS: &[&str] = &["session", "delegate_ref", "agency", "status"];
+pub const ATTENDANCE_COLUMNS: &[&str] = &["delegate_ref", "agency", "status"];
 
 /// One delegate of a session.
 #[derive(Debug, Clone)]
@@ -563,7 +567,7 @@ pub struct Delegate {
 }
 
 pub fn parse_delegate(row: &Row, errs: &mut Vec<RowError>) -> (String, Delegate) {
-    let session = row.req("session", errs);
+    let session = row.get("session").to_string();
     let delegate_ref = row.req("delegate_ref", errs);
     let agency = row.req("agency", errs);
     let status = match row.get("status") {
@@ -611,8 +615,9 @@ pub async fn apply_session_attendance(
     let mut client = clients.training.clone();
     let first_line = delegates.first().map(|d| d.line).unwrap_or(0);
     let fail = |s: tonic::Status, line: u64| map_violations(&s, &[line]);
+    // A delivered session has had its attendance recorded: nothing more to store.
     if session.status == tr::SessionStatus::Delivered as i32 {
-        return Ok(0);
+        return Ok(delegates.len());
     }
     let existing = client
         .list_bookings(tr::ListBookingsRequest {
@@ -713,6 +718,10 @@ async fn import_attendance(
     for row in &file.rows {
         let mut e = Vec::new();
         let (s, d) = parse_delegate(row, &mut e);
+        let s = args.session.clone().unwrap_or(s);
+        if s.is_empty() {
+            e.push(row.err("session", "is required (or give --session ID)"));
+        }
         if e.is_empty() {
             by_session.entry(s).or_default().push(d);
         }

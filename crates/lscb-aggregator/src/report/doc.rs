@@ -382,6 +382,7 @@ pub fn build(r: &Report) -> Vec<Node> {
         "Part 5 – Supporting material".into(),
     ]));
 
+    b.nodes.push(Node::PageBreak);
     b.h(2, "Foreword");
     match r.narrative.get("foreword") {
         Some(n) => b.md(n.markdown.clone()),

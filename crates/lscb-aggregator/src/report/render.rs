@@ -153,15 +153,14 @@ figure { margin: 1rem 0 1.5rem; page-break-inside: avoid; break-inside: avoid; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-weight: bold; margin-bottom: .4rem; }
 .chart-desc { font-size: .9rem; color: #333333; }
-.page-break { break-before: page; page-break-before: always; }
+.page-break { height: 0; }
 @page { size: A4; margin: 18mm 16mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-before: page; page-break-before: always; }
+  .page-break { break-before: page; page-break-before: always; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  table, tr, figure { break-inside: avoid; page-break-inside: avoid; }
+  tr, figure { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
-  .page-break { break-before: auto; page-break-before: auto; }
 }
 "#;
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use lscb_platform::{Partnership, Period, Violations};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::Serialize;
 
 /// The largest amount a caller may send: £1bn. Far above any board's budget, and small
 /// enough that no sum of a year's lines can overflow an `i64`.
@@ -129,14 +129,16 @@ impl Kind {
     }
 }
 
-/// A record stored per year, identified within its kind by `key()`.
-pub trait Record: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug {
+/// A record stored per year, identified within its kind by `key()`. Its serde field names
+/// and values name the fields of its history entries (see [`diff`]); storage is typed
+/// columns, one table per kind (see the store).
+pub trait Record: Serialize + Clone + PartialEq + std::fmt::Debug {
     const KIND: Kind;
     fn key(&self) -> String;
 }
 
 /// One agency's contribution to a year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contribution {
     pub agency_code: String,
     pub agreed_pence: i64,
@@ -162,7 +164,7 @@ impl Contribution {
 }
 
 /// An income line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Income {
     pub category: String,
     pub description: String,
@@ -181,7 +183,7 @@ pub fn income_key(category: &str, description: &str) -> String {
 }
 
 /// Budgeted and actual expenditure of one category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Expenditure {
     pub category: String,
     pub budget_pence: i64,
@@ -197,7 +199,7 @@ impl Record for Expenditure {
 }
 
 /// A contribution in kind: shown beside the budget, never added into it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InKind {
     pub agency_code: String,
     pub description: String,
@@ -215,7 +217,7 @@ pub fn in_kind_key(agency: &str, description: &str) -> String {
     format!("{agency}/{description}")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Reduction,
@@ -223,7 +225,7 @@ pub enum Direction {
 }
 
 /// A change planned for the year after the one it is recorded in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedChange {
     pub description: String,
     pub direction: Direction,

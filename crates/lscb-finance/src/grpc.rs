@@ -14,8 +14,7 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::{
     self, CarryForwardSource, Category, Change, Contribution, Direction, Expenditure, InKind,
-    Income, Ledger, PlannedChange, Record, YearStatus, check_agency, check_amount, check_date,
-    check_text,
+    Income, Ledger, PlannedChange, YearStatus, check_agency, check_amount, check_date, check_text,
 };
 use crate::store;
 
@@ -52,7 +51,7 @@ impl FinanceApi {
 
     /// Applies a Put* call: idempotency, open-year check, records and history, in one
     /// transaction.
-    async fn put_records<R: Record>(
+    async fn put_records<R: store::Stored>(
         &self,
         claims: &Claims,
         start_year: i32,

@@ -11,12 +11,16 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::domain::Direction;
 use crate::domain::{CarryForwardSource, Change};
 use crate::domain::{
     Category, ClosedSnapshot, Contribution, Expenditure, HistoryEntry, InKind, Income, Ledger,
     PlannedChange, PutSummary, Record, YearLines, YearRecord, YearStatus, diff,
 };
-use crate::entity::{category, history, idempotency, item, year};
+use crate::entity::{
+    category, contribution, expenditure_line, history, idempotency, in_kind, income_line,
+    planned_change, year,
+};
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -62,17 +66,6 @@ fn year_record(m: &year::Model) -> YearRecord {
         closed_at: m.closed_at.clone(),
         closed_by: m.closed_by.clone(),
     }
-}
-
-fn parse<R: Record>(m: &item::Model) -> Result<R> {
-    serde_json::from_str(&m.data).map_err(|e| {
-        Error::Internal(anyhow::anyhow!(
-            "finance_item {} ({} {}) holds unreadable data: {e}",
-            m.id,
-            m.kind,
-            m.item_key
-        ))
-    })
 }
 
 /// A history entry to write (one column per argument).
@@ -125,11 +118,6 @@ pub async fn ledger<C: ConnectionTrait>(conn: &C, partnership: &str) -> Result<L
         .filter(year::Column::Partnership.eq(partnership))
         .all(conn)
         .await?;
-    let items = item::Entity::find()
-        .filter(item::Column::Partnership.eq(partnership))
-        .order_by_asc(item::Column::Id)
-        .all(conn)
-        .await?;
     let mut l = Ledger {
         years: years
             .iter()
@@ -137,21 +125,23 @@ pub async fn ledger<C: ConnectionTrait>(conn: &C, partnership: &str) -> Result<L
             .collect(),
         lines: BTreeMap::new(),
     };
-    for m in &items {
-        let lines: &mut YearLines = l.lines.entry(m.start_year).or_default();
-        match m.kind.as_str() {
-            "contribution" => lines.contributions.push(parse::<Contribution>(m)?),
-            "income" => lines.income.push(parse::<Income>(m)?),
-            "expenditure" => lines.expenditure.push(parse::<Expenditure>(m)?),
-            "in_kind" => lines.in_kind.push(parse::<InKind>(m)?),
-            "planned_change" => lines.planned.push(parse::<PlannedChange>(m)?),
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "finance_item {} has unknown kind '{other}'",
-                    m.id
-                )));
-            }
-        }
+    fn lines(l: &mut Ledger, start_year: i32) -> &mut YearLines {
+        l.lines.entry(start_year).or_default()
+    }
+    for r in Contribution::rows(conn, partnership, None).await? {
+        lines(&mut l, r.start_year).contributions.push(r.record);
+    }
+    for r in Income::rows(conn, partnership, None).await? {
+        lines(&mut l, r.start_year).income.push(r.record);
+    }
+    for r in Expenditure::rows(conn, partnership, None).await? {
+        lines(&mut l, r.start_year).expenditure.push(r.record);
+    }
+    for r in InKind::rows(conn, partnership, None).await? {
+        lines(&mut l, r.start_year).in_kind.push(r.record);
+    }
+    for r in PlannedChange::rows(conn, partnership, None).await? {
+        lines(&mut l, r.start_year).planned.push(r.record);
     }
     Ok(l)
 }
@@ -330,7 +320,7 @@ async fn existing_year<C: ConnectionTrait>(
 }
 
 /// Applies `changes` to the records of kind `R` of an open year, writing history.
-pub async fn put<C: ConnectionTrait, R: Record>(
+pub async fn put<C: ConnectionTrait, R: Stored>(
     conn: &C,
     partnership: &str,
     start_year: i32,
@@ -338,14 +328,10 @@ pub async fn put<C: ConnectionTrait, R: Record>(
     changes: Vec<Change<R>>,
 ) -> Result<PutSummary> {
     let kind = R::KIND.as_str();
-    let existing: BTreeMap<String, item::Model> = item::Entity::find()
-        .filter(item::Column::Partnership.eq(partnership))
-        .filter(item::Column::StartYear.eq(start_year))
-        .filter(item::Column::Kind.eq(kind))
-        .all(conn)
+    let existing: BTreeMap<String, StoredRow<R>> = R::rows(conn, partnership, Some(start_year))
         .await?
         .into_iter()
-        .map(|m| (m.item_key.clone(), m))
+        .map(|r| (r.record.key(), r))
         .collect();
     let at = now();
     let mut summary = PutSummary::default();
@@ -353,86 +339,53 @@ pub async fn put<C: ConnectionTrait, R: Record>(
     let mut inserts = Vec::new();
     for change in changes {
         let key = change.key();
-        let old_model = existing.get(&key);
-        let old: Option<R> = old_model.map(parse::<R>).transpose()?;
-        match change {
+        let old = existing.get(&key);
+        let fields = match change {
             Change::Remove(_) => {
-                let Some(m) = old_model else {
+                let Some(old) = old else {
                     summary.unchanged += 1;
                     continue;
                 };
-                item::Entity::delete_by_id(m.id).exec(conn).await?;
+                R::delete(conn, old.id).await?;
                 summary.removed += 1;
-                for f in diff::<R>(old.as_ref(), None) {
-                    hist.push(entry(
-                        partnership,
-                        Some(start_year),
-                        actor,
-                        &at,
-                        kind,
-                        &key,
-                        &f.field,
-                        &f.old,
-                        &f.new,
-                        "",
-                    ));
-                }
+                diff::<R>(Some(&old.record), None)
             }
             Change::Upsert(new) => {
-                let changes = diff(old.as_ref(), Some(&new));
-                if changes.is_empty() {
+                let fields = diff(old.map(|o| &o.record), Some(&new));
+                if fields.is_empty() {
                     summary.unchanged += 1;
                     continue;
                 }
-                let data = serde_json::to_string(&new)
-                    .map_err(|e| Error::Internal(anyhow::anyhow!("encoding {kind}: {e}")))?;
-                match old_model {
-                    Some(m) => {
-                        let mut am: item::ActiveModel = m.clone().into();
-                        am.data = Set(data);
-                        am.updated_at = Set(at.clone());
-                        am.updated_by = Set(actor.to_string());
-                        am.update(conn).await.map_err(db_err)?;
+                match old {
+                    Some(old) => {
+                        R::update(conn, old.id, partnership, start_year, &new, &at, actor).await?;
                         summary.updated += 1;
                     }
                     None => {
-                        inserts.push(item::ActiveModel {
-                            partnership: Set(partnership.to_string()),
-                            start_year: Set(start_year),
-                            kind: Set(kind.to_string()),
-                            item_key: Set(key.clone()),
-                            data: Set(data),
-                            updated_at: Set(at.clone()),
-                            updated_by: Set(actor.to_string()),
-                            ..Default::default()
-                        });
+                        inserts.push(new);
                         summary.created += 1;
                     }
                 }
-                for f in changes {
-                    hist.push(entry(
-                        partnership,
-                        Some(start_year),
-                        actor,
-                        &at,
-                        kind,
-                        &key,
-                        &f.field,
-                        &f.old,
-                        &f.new,
-                        "",
-                    ));
-                }
+                fields
             }
+        };
+        for f in fields {
+            hist.push(entry(
+                partnership,
+                Some(start_year),
+                actor,
+                &at,
+                kind,
+                &key,
+                &f.field,
+                &f.old,
+                &f.new,
+                "",
+            ));
         }
     }
-    let mut inserts = inserts.into_iter().peekable();
-    while inserts.peek().is_some() {
-        let chunk: Vec<_> = inserts.by_ref().take(CHUNK).collect();
-        item::Entity::insert_many(chunk)
-            .exec(conn)
-            .await
-            .map_err(db_err)?;
+    for chunk in inserts.chunks(CHUNK) {
+        R::insert_many(conn, partnership, start_year, chunk, &at, actor).await?;
     }
     insert_history(conn, hist).await?;
     Ok(summary)
@@ -733,6 +686,309 @@ pub async fn remember_response<C: ConnectionTrait>(
     .await
     .map_err(db_err)?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Record tables: one per kind, typed columns, money in pence.
+
+/// A stored record with its row id and year.
+#[derive(Debug, Clone)]
+pub struct StoredRow<R> {
+    pub id: i32,
+    pub start_year: i32,
+    pub record: R,
+}
+
+/// How a kind of record maps to its table. The service calls it only with concrete
+/// connection types, where the futures are `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Stored: Record {
+    /// The partnership's records of this kind (of one year when given), oldest first.
+    async fn rows<C: ConnectionTrait>(
+        conn: &C,
+        partnership: &str,
+        start_year: Option<i32>,
+    ) -> Result<Vec<StoredRow<Self>>>;
+    /// Inserts `records` in one statement (callers chunk them under the bind limit).
+    async fn insert_many<C: ConnectionTrait>(
+        conn: &C,
+        partnership: &str,
+        start_year: i32,
+        records: &[Self],
+        at: &str,
+        actor: &str,
+    ) -> Result<()>;
+    /// Replaces the stored row `id` with `record`.
+    async fn update<C: ConnectionTrait>(
+        conn: &C,
+        id: i32,
+        partnership: &str,
+        start_year: i32,
+        record: &Self,
+        at: &str,
+        actor: &str,
+    ) -> Result<()>;
+    /// Deletes the stored row `id`.
+    async fn delete<C: ConnectionTrait>(conn: &C, id: i32) -> Result<()>;
+}
+
+/// Implements [`Stored`] for a record type from its entity module and the two conversions
+/// `$from(Model) -> Result<Record>` and `$to(&Record, partnership, start_year, at, actor)
+/// -> ActiveModel` (id not set).
+macro_rules! stored {
+    ($record:ty, $m:ident, $from:ident, $to:ident) => {
+        impl Stored for $record {
+            async fn rows<C: ConnectionTrait>(
+                conn: &C,
+                partnership: &str,
+                start_year: Option<i32>,
+            ) -> Result<Vec<StoredRow<Self>>> {
+                let mut q = $m::Entity::find().filter($m::Column::Partnership.eq(partnership));
+                if let Some(y) = start_year {
+                    q = q.filter($m::Column::StartYear.eq(y));
+                }
+                q.order_by_asc($m::Column::Id)
+                    .all(conn)
+                    .await?
+                    .into_iter()
+                    .map(|m| {
+                        Ok(StoredRow {
+                            id: m.id,
+                            start_year: m.start_year,
+                            record: $from(m)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_many<C: ConnectionTrait>(
+                conn: &C,
+                partnership: &str,
+                start_year: i32,
+                records: &[Self],
+                at: &str,
+                actor: &str,
+            ) -> Result<()> {
+                if records.is_empty() {
+                    return Ok(());
+                }
+                $m::Entity::insert_many(
+                    records
+                        .iter()
+                        .map(|r| $to(r, partnership, start_year, at, actor)),
+                )
+                .exec(conn)
+                .await
+                .map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn update<C: ConnectionTrait>(
+                conn: &C,
+                id: i32,
+                partnership: &str,
+                start_year: i32,
+                record: &Self,
+                at: &str,
+                actor: &str,
+            ) -> Result<()> {
+                let mut am = $to(record, partnership, start_year, at, actor);
+                am.id = Set(id);
+                am.update(conn).await.map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn delete<C: ConnectionTrait>(conn: &C, id: i32) -> Result<()> {
+                $m::Entity::delete_by_id(id).exec(conn).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+stored!(
+    Contribution,
+    contribution,
+    contribution_from,
+    contribution_to
+);
+stored!(Income, income_line, income_from, income_to);
+stored!(
+    Expenditure,
+    expenditure_line,
+    expenditure_from,
+    expenditure_to
+);
+stored!(InKind, in_kind, in_kind_from, in_kind_to);
+stored!(
+    PlannedChange,
+    planned_change,
+    planned_change_from,
+    planned_change_to
+);
+
+fn contribution_from(m: contribution::Model) -> Result<Contribution> {
+    Ok(Contribution {
+        agency_code: m.agency_code,
+        agreed_pence: m.agreed_pence,
+        invoiced_pence: m.invoiced_pence,
+        invoiced_on: m.invoiced_on,
+        received_pence: m.received_pence,
+        received_on: m.received_on,
+        note: m.note,
+    })
+}
+
+fn contribution_to(
+    r: &Contribution,
+    partnership: &str,
+    start_year: i32,
+    at: &str,
+    actor: &str,
+) -> contribution::ActiveModel {
+    contribution::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        start_year: Set(start_year),
+        agency_code: Set(r.agency_code.clone()),
+        agreed_pence: Set(r.agreed_pence),
+        invoiced_pence: Set(r.invoiced_pence),
+        invoiced_on: Set(r.invoiced_on),
+        received_pence: Set(r.received_pence),
+        received_on: Set(r.received_on),
+        note: Set(r.note.clone()),
+        updated_at: Set(at.to_string()),
+        updated_by: Set(actor.to_string()),
+        ..Default::default()
+    }
+}
+
+fn income_from(m: income_line::Model) -> Result<Income> {
+    Ok(Income {
+        category: m.category,
+        description: m.description,
+        amount_pence: m.amount_pence,
+    })
+}
+
+fn income_to(
+    r: &Income,
+    partnership: &str,
+    start_year: i32,
+    at: &str,
+    actor: &str,
+) -> income_line::ActiveModel {
+    income_line::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        start_year: Set(start_year),
+        category: Set(r.category.clone()),
+        description: Set(r.description.clone()),
+        amount_pence: Set(r.amount_pence),
+        updated_at: Set(at.to_string()),
+        updated_by: Set(actor.to_string()),
+        ..Default::default()
+    }
+}
+
+fn expenditure_from(m: expenditure_line::Model) -> Result<Expenditure> {
+    Ok(Expenditure {
+        category: m.category,
+        budget_pence: m.budget_pence,
+        actual_pence: m.actual_pence,
+        note: m.note,
+    })
+}
+
+fn expenditure_to(
+    r: &Expenditure,
+    partnership: &str,
+    start_year: i32,
+    at: &str,
+    actor: &str,
+) -> expenditure_line::ActiveModel {
+    expenditure_line::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        start_year: Set(start_year),
+        category: Set(r.category.clone()),
+        budget_pence: Set(r.budget_pence),
+        actual_pence: Set(r.actual_pence),
+        note: Set(r.note.clone()),
+        updated_at: Set(at.to_string()),
+        updated_by: Set(actor.to_string()),
+        ..Default::default()
+    }
+}
+
+fn in_kind_from(m: in_kind::Model) -> Result<InKind> {
+    Ok(InKind {
+        agency_code: m.agency_code,
+        description: m.description,
+        estimated_value_pence: m.estimated_value_pence,
+    })
+}
+
+fn in_kind_to(
+    r: &InKind,
+    partnership: &str,
+    start_year: i32,
+    at: &str,
+    actor: &str,
+) -> in_kind::ActiveModel {
+    in_kind::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        start_year: Set(start_year),
+        agency_code: Set(r.agency_code.clone()),
+        description: Set(r.description.clone()),
+        estimated_value_pence: Set(r.estimated_value_pence),
+        updated_at: Set(at.to_string()),
+        updated_by: Set(actor.to_string()),
+        ..Default::default()
+    }
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Reduction => "reduction",
+        Direction::Increase => "increase",
+    }
+}
+
+fn planned_change_from(m: planned_change::Model) -> Result<PlannedChange> {
+    let direction = match m.direction.as_str() {
+        "reduction" => Direction::Reduction,
+        "increase" => Direction::Increase,
+        other => {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "finance_planned_change {} has unknown direction '{other}'",
+                m.id
+            )));
+        }
+    };
+    Ok(PlannedChange {
+        description: m.description,
+        direction,
+        amount_pence: m.amount_pence,
+        reason: m.reason,
+    })
+}
+
+fn planned_change_to(
+    r: &PlannedChange,
+    partnership: &str,
+    start_year: i32,
+    at: &str,
+    actor: &str,
+) -> planned_change::ActiveModel {
+    planned_change::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        start_year: Set(start_year),
+        description: Set(r.description.clone()),
+        direction: Set(direction_str(r.direction).to_string()),
+        amount_pence: Set(r.amount_pence),
+        reason: Set(r.reason.clone()),
+        updated_at: Set(at.to_string()),
+        updated_by: Set(actor.to_string()),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

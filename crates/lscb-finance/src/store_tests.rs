@@ -177,3 +177,123 @@ async fn close_reopen_and_idempotency_on_both_databases() {
         );
     }
 }
+
+#[tokio::test]
+async fn records_are_typed_rows_the_database_sums_and_constrains_on_both_databases() {
+    use crate::domain::{Direction, InKind, PlannedChange};
+    use crate::entity::contribution;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+
+    for (name, db) in lscb_platform::testing::databases().await {
+        crate::migrate(&db).await.unwrap();
+        let invoiced = chrono::NaiveDate::from_ymd_opt(2015, 5, 1).unwrap();
+        let txn = db.begin_write().await.unwrap();
+        open_year_for_write(&*txn, "bscb", 2015, "a").await.unwrap();
+        put(
+            &*txn,
+            "bscb",
+            2015,
+            "a",
+            vec![
+                Change::Upsert(Contribution {
+                    invoiced_pence: 60,
+                    invoiced_on: Some(invoiced),
+                    ..contribution("WMP", 67_440_900)
+                }),
+                Change::Upsert(contribution("NHSE", 0)),
+            ],
+        )
+        .await
+        .unwrap();
+        put(
+            &*txn,
+            "bscb",
+            2015,
+            "a",
+            vec![Change::Upsert(PlannedChange {
+                description: "public sector funding".into(),
+                direction: Direction::Reduction,
+                amount_pence: 7_984_900,
+                reason: "cuts".into(),
+            })],
+        )
+        .await
+        .unwrap();
+        put(
+            &*txn,
+            "bscb",
+            2015,
+            "a",
+            vec![Change::Upsert(InKind {
+                agency_code: "BCC-PEOPLE".into(),
+                description: "accommodation".into(),
+                estimated_value_pence: None,
+            })],
+        )
+        .await
+        .unwrap();
+        open_year_for_write(&*txn, "other", 2015, "o")
+            .await
+            .unwrap();
+        put(
+            &*txn,
+            "other",
+            2015,
+            "o",
+            vec![Change::Upsert(contribution("OPOL", 5))],
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+
+        // The pence columns are integers the database can sum, per partnership.
+        let total: Option<i64> = contribution::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::col(contribution::Column::AgreedPence)
+                    .sum()
+                    .cast_as(Alias::new("BIGINT")),
+                "total",
+            )
+            .filter(contribution::Column::Partnership.eq("bscb"))
+            .filter(contribution::Column::StartYear.eq(2015))
+            .into_tuple()
+            .one(db.conn())
+            .await
+            .unwrap()
+            .flatten();
+        assert_eq!(total, Some(67_440_900), "{name}");
+
+        // Typed values come back as written (dates, optional amounts, directions).
+        let l = ledger(db.conn(), "bscb").await.unwrap();
+        let lines = l.lines(2015);
+        assert_eq!(lines.contributions[0].invoiced_on, Some(invoiced), "{name}");
+        assert_eq!(lines.contributions[0].invoiced_pence, 60, "{name}");
+        assert_eq!(lines.contributions[1].agency_code, "NHSE", "{name}");
+        assert_eq!(lines.in_kind[0].estimated_value_pence, None, "{name}");
+        assert_eq!(lines.planned[0].direction, Direction::Reduction, "{name}");
+        assert_eq!(lines.planned[0].amount_pence, 7_984_900, "{name}");
+
+        // The database itself refuses a negative amount and a second row for one agency.
+        let row = |code: &str, agreed: i64| contribution::ActiveModel {
+            partnership: Set("bscb".into()),
+            start_year: Set(2015),
+            agency_code: Set(code.into()),
+            agreed_pence: Set(agreed),
+            invoiced_pence: Set(0),
+            invoiced_on: Set(None),
+            received_pence: Set(0),
+            received_on: Set(None),
+            note: Set(String::new()),
+            updated_at: Set(String::new()),
+            updated_by: Set(String::new()),
+            ..Default::default()
+        };
+        assert!(row("BCH", -1).insert(db.conn()).await.is_err(), "{name}");
+        let dup = row("WMP", 1).insert(db.conn()).await.unwrap_err();
+        assert!(is_unique_violation(&dup), "{name}: {dup}");
+        let l = ledger(db.conn(), "bscb").await.unwrap();
+        assert_eq!(l.lines(2015).contributions.len(), 2, "{name}");
+        assert_eq!(l.totals(2015).contributions_pence, 67_440_900, "{name}");
+    }
+}

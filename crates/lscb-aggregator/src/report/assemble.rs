@@ -233,6 +233,11 @@ pub fn build(i: Inputs) -> Report {
                         .or_default()
                         .push(format!("Section 11 self-assessment for {label}"));
                 }
+                for code in &a.letters_missing {
+                    by.entry(code.clone())
+                        .or_default()
+                        .push(format!("assurance letter for {label}"));
+                }
             }
             if let Ok(Some(f)) = &i.finance {
                 for code in super::upstream::finance_missing(f) {

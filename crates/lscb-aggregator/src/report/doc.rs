@@ -560,7 +560,7 @@ pub fn build(r: &Report) -> Vec<Node> {
         if !s.rows.is_empty() {
             b.nodes.push(Node::Table(Table {
                 caption: "Section 11 returns by statutory agency".into(),
-                headers: vec!["Agency".into(), "Return".into()],
+                headers: vec!["Agency".into(), "Return".into(), "Assurance letter".into()],
                 rows: s
                     .rows
                     .iter()
@@ -578,6 +578,17 @@ pub fn build(r: &Report) -> Vec<Node> {
                                 } else {
                                     "rag-green"
                                 }),
+                            },
+                            match row.assurance_letter {
+                                Some(true) => Cell {
+                                    text: "✔ received".into(),
+                                    class: Some("rag-green"),
+                                },
+                                Some(false) => Cell {
+                                    text: "✖ not received".into(),
+                                    class: Some("rag-red"),
+                                },
+                                None => "–".into(),
                             },
                         ]
                     })
@@ -733,6 +744,17 @@ pub fn build(r: &Report) -> Vec<Node> {
                 ],
             ],
         }));
+        money_bars(
+            &mut b,
+            format!("Budget {} by source", r.year_label),
+            &[
+                ("Agency contributions".to_string(), f.contributions_total),
+                ("Carry forward".to_string(), f.carry_forward),
+                ("Income".to_string(), f.income_total),
+            ],
+            "Source",
+            Some(f.budget_total),
+        );
         money_bars(
             &mut b,
             "Agency contributions".into(),

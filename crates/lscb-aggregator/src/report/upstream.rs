@@ -438,6 +438,8 @@ pub struct AuditsData {
     pub actions: Vec<(ActionItem, String, String)>,
     /// Statutory agencies with no Section 11 return.
     pub s11_missing: Vec<String>,
+    /// Statutory agencies with no assurance letter for the year.
+    pub letters_missing: Vec<String>,
 }
 
 fn slug(s: &str) -> String {
@@ -522,8 +524,9 @@ pub async fn fetch_audits(
         .max_decoding_message_size(MAX_MESSAGE);
     let mut gov_c = au::governance_service_client::GovernanceServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
+    let mut gov_c2 = gov_c.clone();
     let year_end = year.last_day().to_string();
-    let (audits, inspections, reviews, implementation, actions, s11, s175, matrix) =
+    let (audits, inspections, reviews, implementation, actions, s11, s175, matrix, documents) =
         tokio::join!(
             ctx.call(audits_c.list_audits(ctx.req(au::ListAuditsRequest {
                 r#type: 0,
@@ -572,6 +575,9 @@ pub async fn fetch_audits(
             ctx.call(gov_c.get_attendance_matrix(
                 ctx.req(au::GetAttendanceMatrixRequest { period: per(year) })
             )),
+            ctx.call(gov_c2.get_assurance_documents(
+                ctx.req(au::GetAssuranceDocumentsRequest { year: per(year) })
+            )),
         );
     let audits = audits?;
     let inspections = optional(inspections)?;
@@ -581,6 +587,16 @@ pub async fn fetch_audits(
     let s11 = optional(s11)?;
     let s175 = optional(s175)?;
     let matrix = optional(matrix)?;
+    let documents = optional(documents)?;
+    let letters: BTreeMap<String, bool> = documents
+        .as_ref()
+        .map(|d| {
+            d.agencies
+                .iter()
+                .map(|a| (a.agency.clone(), a.assurance_letter_received))
+                .collect()
+        })
+        .unwrap_or_default();
 
     let mut out = AuditsData::default();
     // Summaries of the year's audits that have cases.
@@ -736,7 +752,7 @@ pub async fn fetch_audits(
                     }
                     _ => "not submitted".into(),
                 },
-                assurance_letter: None,
+                assurance_letter: letters.get(&a.agency).copied(),
             })
             .collect();
         out.s11_missing = s.not_returned.clone();
@@ -746,7 +762,7 @@ pub async fn fetch_audits(
             rows,
             missing: s.not_returned.iter().map(|c| agency_name(c)).collect(),
             sentence: format!(
-                "{} of {} statutory agencies ({}) completed a Section 11 self-assessment{}.",
+                "{} of {} statutory agencies ({}) completed a Section 11 self-assessment{}.{}",
                 returned,
                 s.statutory_agencies,
                 format::percent(
@@ -757,9 +773,26 @@ pub async fn fetch_audits(
                     format!(", {} of them through a regional return", s.regional)
                 } else {
                     String::new()
+                },
+                match &documents {
+                    Some(d) if d.statutory_agencies > 0 => format!(
+                        " {} of {} sent an assurance letter from their chief executive or chair, and {} an annual report.",
+                        d.assurance_letters_received,
+                        d.statutory_agencies,
+                        d.annual_reports_received
+                    ),
+                    _ => String::new(),
                 }
             ),
         });
+    }
+    if let Some(d) = &documents {
+        out.letters_missing = d
+            .agencies
+            .iter()
+            .filter(|a| !a.assurance_letter_received)
+            .map(|a| a.agency.clone())
+            .collect();
     }
     if let Some(s) = s175
         && let Some(o) = s.overall.as_ref()

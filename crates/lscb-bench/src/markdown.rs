@@ -186,6 +186,7 @@ impl Report {
         raw_batches: &RawResult,
         stream: &Measure,
         raw_one: &RawResult,
+        fallback: Option<&(Measure, RawResult)>,
         idle_kb: Option<u64>,
         final_kb: Option<u64>,
     ) {
@@ -233,6 +234,41 @@ impl Report {
             secs(stream.server_cpu_s),
             mb(stream.server_peak_rss_kb)
         ));
+        if let Some((fm, fr)) = fallback {
+            let rf = if fr.rate > 0.0 {
+                fm.rate / fr.rate
+            } else {
+                0.0
+            };
+            b.push_str(&format!(
+                "| StreamObservations, largest accepted ({} rows) | {} | {} | {} (raw, one transaction) | **{}** | {:.1} s total | {} | {} |\n",
+                thousands(fm.units.max(fr.rows) as f64),
+                thousands(fm.units as f64),
+                match &fm.first_error {
+                    Some(e) => format!("refused: {e}"),
+                    None => thousands(fm.rate),
+                },
+                thousands(fr.rate),
+                if fm.first_error.is_some() { "n/a".into() } else { pct(rf) },
+                fm.secs,
+                secs(fm.server_cpu_s),
+                mb(fm.server_peak_rss_kb)
+            ));
+            self.goals.push(Goal {
+                name: format!(
+                    "Ingest on {backend}: largest accepted StreamObservations vs raw insert"
+                ),
+                target: "≥ 50%".into(),
+                measured: format!(
+                    "{} ({} vs {} rows/s, {} rows)",
+                    pct(rf),
+                    thousands(fm.rate),
+                    thousands(fr.rate),
+                    thousands(fr.rows as f64)
+                ),
+                met: Some(fm.first_error.is_none() && rf >= 0.5),
+            });
+        }
         b.push_str(&format!(
             "\nBaselines: {} rows in {:.2} s (CPU {}, peak RSS {}); {} rows in {:.2} s (CPU {}, peak RSS {}). \
              Service RSS idle before ingest {}, after {}.\n",
@@ -291,6 +327,7 @@ impl Report {
         self.section(&format!("2. Ingest on {backend}"), b);
         self.json[format!("ingest_{backend}")] = json!({
             "batches": batches, "raw_batches": raw_batches,
+            "fallback_stream": fallback.map(|f| &f.0), "raw_fallback": fallback.map(|f| &f.1),
             "stream": stream, "raw_one_transaction": raw_one,
             "idle_rss_kb": idle_kb, "final_rss_kb": final_kb,
         });

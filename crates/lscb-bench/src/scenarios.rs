@@ -71,6 +71,10 @@ pub(crate) struct RunArgs {
     /// Rows sent in one StreamObservations.
     #[arg(long)]
     pub(crate) stream_rows: Option<u64>,
+    /// When the full stream is refused, also stream this many rows (the largest stream the
+    /// service answers today) so that the stream has a figure next to its baseline.
+    #[arg(long, default_value_t = 90_000)]
+    pub(crate) stream_fallback_rows: u64,
     /// Concurrent SubmitObservations callers.
     #[arg(long, default_value_t = 1)]
     pub(crate) ingest_concurrency: usize,
@@ -680,7 +684,40 @@ async fn ingest(env: &Arc<Env>, backend: &str, report: &mut Report) -> anyhow::R
     };
 
     // One StreamObservations of stream_rows rows in messages of 1,000.
-    let stream_m = stream_once(&chans[0], &admin, &ws, s.stream_rows, svc.pid()).await;
+    let stream_m = stream_once(&chans[0], &admin, &ws, 0, s.stream_rows, svc.pid()).await;
+    // Refused: measure the largest stream the service answers, on fresh cells.
+    let fallback =
+        if stream_m.first_error.is_some() && s.stream_rows > env.args.stream_fallback_rows {
+            let wf = Workload::new(agencies.clone(), "FALLBACK");
+            define(
+                &chans[0],
+                &admin,
+                &wf,
+                wf.indicators_for(env.args.stream_fallback_rows),
+            )
+            .await?;
+            let m = stream_once(
+                &chans[0],
+                &admin,
+                &wf,
+                0,
+                env.args.stream_fallback_rows,
+                svc.pid(),
+            )
+            .await;
+            let url = env.database(backend, "raw_fallback").await?;
+            let raw = raw_insert(
+                env,
+                &url,
+                env.args.stream_fallback_rows,
+                env.args.stream_fallback_rows,
+                "FALLBACK",
+            )
+            .await?;
+            Some((m, raw))
+        } else {
+            None
+        };
     drop(chans);
     let final_kb = crate::procstat::rss_kb(svc.pid());
     svc.stop().await;
@@ -691,6 +728,7 @@ async fn ingest(env: &Arc<Env>, backend: &str, report: &mut Report) -> anyhow::R
         &raw_batches,
         &stream_m,
         &raw_one,
+        fallback.as_ref(),
         idle_kb,
         final_kb,
     );
@@ -702,18 +740,20 @@ pub(crate) async fn stream_once(
     ch: &Channel,
     token: &MetadataValue<Ascii>,
     w: &Workload,
+    first: u64,
     rows: u64,
     pid: u32,
 ) -> Measure {
     const MSG: u64 = 1_000;
     let watch = load::ServerWatch::start(Some(pid));
     let w2 = w.clone();
-    let key = format!("bench-stream-{rows}");
+    let key = format!("bench-stream-{}-{first}-{rows}", w.prefix);
+    let end = first + rows;
     let messages = futures::stream::iter((0..rows.div_ceil(MSG)).map(move |m| {
-        let from = m * MSG;
+        let from = first + m * MSG;
         ind::StreamObservationsRequest {
             idempotency_key: if m == 0 { key.clone() } else { String::new() },
-            rows: w2.inputs(from, (from + MSG).min(rows)),
+            rows: w2.inputs(from, (from + MSG).min(end)),
         }
     }));
     let t = Instant::now();

@@ -52,6 +52,7 @@ const FACTS_2015_16: &str = r#"{
 
 fn override_req(y: &str, q: &str, j: &str, rationale: &str, on: &str) -> pb::SetOverrideRequest {
     pb::SetOverrideRequest {
+        idempotency_key: String::new(),
         year: year(y),
         question: q.into(),
         judgement: j.into(),
@@ -232,6 +233,7 @@ async fn challenges_and_pledges(db: Db) {
     let mut admin = client(server.admin().await);
     let c1 = admin
         .add_challenge(pb::AddChallengeRequest {
+            idempotency_key: String::new(),
             year: year("2015-16"),
             number: 0,
             text: "Move from safe systems to safe, consistent multi-agency practice.".into(),
@@ -244,8 +246,34 @@ async fn challenges_and_pledges(db: Db) {
         .unwrap()
         .into_inner();
     assert_eq!(c1.number, 1);
+    // A retried request with an idempotency key returns the first challenge; the key with
+    // other content is ALREADY_EXISTS.
+    let keyed = |text: &str| pb::AddChallengeRequest {
+        idempotency_key: "board-2016-07-12-c2".into(),
+        year: year("2015-16"),
+        number: 0,
+        text: text.into(),
+        evidence_ids: vec![],
+    };
+    let c2 = admin
+        .add_challenge(keyed("Family Friendly City"))
+        .await
+        .unwrap()
+        .into_inner();
+    let replay = admin
+        .add_challenge(keyed("Family Friendly City"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((c2.id, c2.number), (replay.id, 2));
+    let err = admin
+        .add_challenge(keyed("Something else"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
     let err = admin
         .add_challenge(pb::AddChallengeRequest {
+            idempotency_key: String::new(),
             year: year("2015-16"),
             number: 1,
             text: "again".into(),
@@ -256,6 +284,7 @@ async fn challenges_and_pledges(db: Db) {
     assert_eq!(err.code(), Code::AlreadyExists);
     let err = admin
         .add_challenge(pb::AddChallengeRequest {
+            idempotency_key: String::new(),
             year: year("2015-16"),
             number: 0,
             text: String::new(),
@@ -267,6 +296,7 @@ async fn challenges_and_pledges(db: Db) {
 
     let progress =
         |id: i64, y: &str, status: &str, note: &str, on: &str| pb::RecordChallengeProgressRequest {
+            idempotency_key: String::new(),
             challenge_id: id,
             year: year(y),
             status: status.into(),
@@ -298,6 +328,7 @@ async fn challenges_and_pledges(db: Db) {
 
     let err = admin
         .add_pledge(pb::AddPledgeRequest {
+            idempotency_key: String::new(),
             plan_year: year("2016-17"),
             priority: "We run safe systems".into(),
             number: 0,
@@ -333,6 +364,7 @@ async fn challenges_and_pledges(db: Db) {
     for (text, targets) in pledges {
         admin
             .add_pledge(pb::AddPledgeRequest {
+                idempotency_key: String::new(),
                 plan_year: year("2016-17"),
                 priority: "We run safe systems".into(),
                 number: 0,
@@ -361,7 +393,7 @@ async fn challenges_and_pledges(db: Db) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(a.challenges.len(), 1);
+    assert_eq!(a.challenges.len(), 2);
     assert_eq!(a.next_pledges.len(), 2);
     assert!(
         a.answers
@@ -398,7 +430,7 @@ async fn challenges_and_pledges(db: Db) {
         "{}",
         a.pledges_evaluated[0].why
     );
-    assert_eq!(a.challenge_reviews.len(), 1);
+    assert_eq!(a.challenge_reviews.len(), 2);
     let r = &a.challenge_reviews[0];
     assert!(
         r.summary.contains("Reported in progress on 2017-05-02"),

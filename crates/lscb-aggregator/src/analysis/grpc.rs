@@ -12,7 +12,7 @@ use super::domain::*;
 use super::facts::{Facts, SourceRef};
 use super::narrative;
 use super::rules::{DEFAULT_RULES_TOML, QuestionKey, Rules};
-use super::store::Store;
+use super::store::{Idem, Store};
 
 /// The analysis API.
 #[derive(Debug, Clone)]
@@ -189,6 +189,27 @@ pub fn analysis_pb(p: &Part4) -> pb::Analysis {
     }
 }
 
+/// The idempotency of a write: the caller's key (if any) and a hash of the request without
+/// it, so a replay is recognised and a reused key with other content refused.
+fn idem<M: prost::Message + Clone>(
+    rpc: &'static str,
+    req: &M,
+    key: &str,
+    clear: impl FnOnce(&mut M),
+) -> Option<Idem> {
+    use sha2::Digest;
+    if key.trim().is_empty() {
+        return None;
+    }
+    let mut bare = req.clone();
+    clear(&mut bare);
+    Some(Idem {
+        rpc,
+        key: key.trim().to_string(),
+        hash: hex::encode(sha2::Sha256::digest(bare.encode_to_vec())),
+    })
+}
+
 fn year(
     v: &mut Violations,
     field: &str,
@@ -324,6 +345,9 @@ impl AnalysisService for AnalysisApi {
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
         let req = request.into_inner();
+        let idem = idem("SetOverride", &req, &req.idempotency_key, |r| {
+            r.idempotency_key.clear()
+        });
         let mut v = Violations::new();
         let y = year(&mut v, "year", req.year.as_ref());
         let question = match req.question.as_str() {
@@ -371,7 +395,7 @@ impl AnalysisService for AnalysisApi {
             author: claims.sub.clone(),
             decided_on,
         };
-        let id = self.store.add_override(&p.id, &o).await?;
+        let (id, o) = self.store.add_override(&p.id, &o, idem.as_ref()).await?;
         Ok(Response::new(override_pb(id, &o)))
     }
 
@@ -398,6 +422,9 @@ impl AnalysisService for AnalysisApi {
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
         let req = request.into_inner();
+        let idem = idem("AddChallenge", &req, &req.idempotency_key, |r| {
+            r.idempotency_key.clear()
+        });
         let mut v = Violations::new();
         let y = year(&mut v, "year", req.year.as_ref());
         v.ensure(!req.text.trim().is_empty(), "text", "is required");
@@ -418,6 +445,7 @@ impl AnalysisService for AnalysisApi {
                 req.text.trim(),
                 &req.evidence_ids,
                 &claims.sub,
+                idem.as_ref(),
             )
             .await?;
         Ok(Response::new(challenge_pb(&c)))
@@ -431,6 +459,9 @@ impl AnalysisService for AnalysisApi {
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
         let req = request.into_inner();
+        let idem = idem("RecordChallengeProgress", &req, &req.idempotency_key, |r| {
+            r.idempotency_key.clear()
+        });
         let mut v = Violations::new();
         v.ensure(req.challenge_id > 0, "challenge_id", "is required");
         let y = year(&mut v, "year", req.year.as_ref());
@@ -467,6 +498,7 @@ impl AnalysisService for AnalysisApi {
                     author: claims.sub.clone(),
                     recorded_on,
                 },
+                idem.as_ref(),
             )
             .await?;
         Ok(Response::new(challenge_pb(&c)))
@@ -495,6 +527,9 @@ impl AnalysisService for AnalysisApi {
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
         let req = request.into_inner();
+        let idem = idem("AddPledge", &req, &req.idempotency_key, |r| {
+            r.idempotency_key.clear()
+        });
         let mut v = Violations::new();
         let y = year(&mut v, "plan_year", req.plan_year.as_ref());
         v.ensure(!req.priority.trim().is_empty(), "priority", "is required");
@@ -514,6 +549,7 @@ impl AnalysisService for AnalysisApi {
                     targets: ts,
                     author: claims.sub.clone(),
                 },
+                idem.as_ref(),
             )
             .await?;
         Ok(Response::new(pledge_pb(&pledge)))

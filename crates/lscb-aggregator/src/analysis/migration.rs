@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 /// The analysis module's migrations, in order.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(MAnalysisTables)]
+    vec![Box::new(MAnalysisTables), Box::new(MAnalysisIdempotency)]
 }
 
 #[derive(Debug)]
@@ -145,5 +145,52 @@ impl MigrationTrait for MAnalysisTables {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct MAnalysisIdempotency;
+
+impl MigrationName for MAnalysisIdempotency {
+    fn name(&self) -> &str {
+        "m_an_0002_idempotency"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for MAnalysisIdempotency {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let mut t = Table::create();
+        t.table(Alias::new("an_idempotency"));
+        id(&mut t)
+            .col(text("partnership"))
+            .col(text("rpc"))
+            .col(text("idempotency_key"))
+            .col(text("request_hash"))
+            .col(
+                ColumnDef::new(Alias::new("record_id"))
+                    .big_integer()
+                    .not_null(),
+            )
+            .col(text("created_at"));
+        m.create_table(t).await?;
+        m.create_index(
+            Index::create()
+                .name("an_idempotency_key")
+                .table(Alias::new("an_idempotency"))
+                .col(Alias::new("partnership"))
+                .col(Alias::new("rpc"))
+                .col(Alias::new("idempotency_key"))
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Alias::new("an_idempotency")).to_owned())
+            .await
     }
 }

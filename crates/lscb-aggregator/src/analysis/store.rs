@@ -9,8 +9,71 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use super::domain::{
     Authored, Challenge, ChallengeProgress, ChallengeStatus, Judgement, Override, Pledge,
 };
-use super::entity::{challenge, challenge_progress, judgement_override, pledge};
+use super::entity::{challenge, challenge_progress, idempotency, judgement_override, pledge};
 use super::rules::QuestionKey;
+
+/// A write request's idempotency: which RPC, the caller's key and a hash of the request.
+#[derive(Debug, Clone)]
+pub struct Idem {
+    pub rpc: &'static str,
+    pub key: String,
+    pub hash: String,
+}
+
+/// The record an earlier request with the same key created; `ALREADY_EXISTS` when the key
+/// was used for a different request.
+async fn replayed(
+    txn: &sea_orm::DatabaseTransaction,
+    partnership: &str,
+    idem: Option<&Idem>,
+) -> Result<Option<i64>> {
+    let Some(i) = idem else { return Ok(None) };
+    let row = idempotency::Entity::find()
+        .filter(idempotency::Column::Partnership.eq(partnership))
+        .filter(idempotency::Column::Rpc.eq(i.rpc))
+        .filter(idempotency::Column::IdempotencyKey.eq(&i.key))
+        .one(txn)
+        .await?;
+    match row {
+        Some(r) if r.request_hash == i.hash => Ok(Some(r.record_id)),
+        Some(_) => Err(Error::Conflict(format!(
+            "idempotency key '{}' was already used for a different {} request",
+            i.key, i.rpc
+        ))),
+        None => Ok(None),
+    }
+}
+
+async fn remember(
+    txn: &sea_orm::DatabaseTransaction,
+    partnership: &str,
+    idem: Option<&Idem>,
+    record_id: i64,
+) -> Result<()> {
+    let Some(i) = idem else { return Ok(()) };
+    idempotency::ActiveModel {
+        partnership: Set(partnership.to_string()),
+        rpc: Set(i.rpc.to_string()),
+        idempotency_key: Set(i.key.clone()),
+        request_hash: Set(i.hash.clone()),
+        record_id: Set(record_id),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::Conflict(format!(
+                "a request with idempotency key '{}' is in progress; retry it",
+                i.key
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
 
 /// The analysis store over the aggregator's database.
 #[derive(Debug, Clone)]
@@ -67,8 +130,17 @@ impl Store {
     }
 
     /// Records an override; earlier ones for the same question are kept.
-    pub async fn add_override(&self, partnership: &str, o: &Override) -> Result<i64> {
+    pub async fn add_override(
+        &self,
+        partnership: &str,
+        o: &Override,
+        idem: Option<&Idem>,
+    ) -> Result<(i64, Override)> {
         let txn = self.db.begin_write().await?;
+        if let Some(id) = replayed(&txn, partnership, idem).await? {
+            drop(txn);
+            return self.override_by_id(partnership, id).await;
+        }
         let m = judgement_override::ActiveModel {
             partnership: Set(partnership.to_string()),
             year: Set(o.year.clone()),
@@ -86,8 +158,18 @@ impl Store {
         }
         .insert(&*txn)
         .await?;
+        remember(&txn, partnership, idem, m.id).await?;
         txn.commit().await?;
-        Ok(m.id)
+        Ok((m.id, o.clone()))
+    }
+
+    async fn override_by_id(&self, partnership: &str, id: i64) -> Result<(i64, Override)> {
+        let m = judgement_override::Entity::find_by_id(id)
+            .filter(judgement_override::Column::Partnership.eq(partnership))
+            .one(self.db.conn())
+            .await?
+            .ok_or_else(|| Error::not_found(format!("override {id} not found")))?;
+        override_from(m)
     }
 
     /// A year's overrides, oldest first.
@@ -105,6 +187,7 @@ impl Store {
 
     /// Adds a challenge; `number` 0 takes the next free number. A taken number is
     /// `ALREADY_EXISTS`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_challenge(
         &self,
         partnership: &str,
@@ -113,8 +196,13 @@ impl Store {
         text: &str,
         evidence_ids: &[String],
         author: &str,
+        idem: Option<&Idem>,
     ) -> Result<Challenge> {
         let txn = self.db.begin_write().await?;
+        if let Some(id) = replayed(&txn, partnership, idem).await? {
+            drop(txn);
+            return self.challenge(partnership, id).await;
+        }
         let number = if number == 0 {
             let last = challenge::Entity::find()
                 .filter(challenge::Column::Partnership.eq(partnership))
@@ -145,6 +233,7 @@ impl Store {
                 e.into()
             }
         })?;
+        remember(&txn, partnership, idem, m.id).await?;
         txn.commit().await?;
         self.challenge(partnership, m.id).await
     }
@@ -208,6 +297,7 @@ impl Store {
         partnership: &str,
         id: i64,
         p: &ChallengeProgress,
+        idem: Option<&Idem>,
     ) -> Result<Challenge> {
         let c = self.challenge(partnership, id).await?;
         if p.year <= c.year {
@@ -221,6 +311,10 @@ impl Store {
             ));
         }
         let txn = self.db.begin_write().await?;
+        if let Some(id) = replayed(&txn, partnership, idem).await? {
+            drop(txn);
+            return self.challenge(partnership, id).await;
+        }
         challenge_progress::ActiveModel {
             challenge_id: Set(id),
             year: Set(p.year.clone()),
@@ -233,6 +327,7 @@ impl Store {
         }
         .insert(&*txn)
         .await?;
+        remember(&txn, partnership, idem, id).await?;
         txn.commit().await?;
         self.challenge(partnership, id).await
     }
@@ -249,8 +344,22 @@ impl Store {
     }
 
     /// Adds a pledge; `number` 0 takes the next free number within its priority.
-    pub async fn add_pledge(&self, partnership: &str, p: &Pledge) -> Result<Pledge> {
+    pub async fn add_pledge(
+        &self,
+        partnership: &str,
+        p: &Pledge,
+        idem: Option<&Idem>,
+    ) -> Result<Pledge> {
         let txn = self.db.begin_write().await?;
+        if let Some(id) = replayed(&txn, partnership, idem).await? {
+            drop(txn);
+            let m = pledge::Entity::find_by_id(id)
+                .filter(pledge::Column::Partnership.eq(partnership))
+                .one(self.db.conn())
+                .await?
+                .ok_or_else(|| Error::not_found(format!("pledge {id} not found")))?;
+            return pledge_from(m);
+        }
         let number = if p.number == 0 {
             let last = pledge::Entity::find()
                 .filter(pledge::Column::Partnership.eq(partnership))
@@ -286,6 +395,7 @@ impl Store {
                 e.into()
             }
         })?;
+        remember(&txn, partnership, idem, m.id).await?;
         txn.commit().await?;
         pledge_from(m)
     }

@@ -694,7 +694,7 @@ async fn a_file_with_bad_rows_is_refused_whole_naming_each_line_and_field() {
          EX.NOPE,2015-09,BCC-PEOPLE,3100\n\
          EX.CONTACTS,2015-10,NOT-AN-AGENCY,3200\n",
     );
-    let err = import(&c, &args(ImportKind::Observations, server_bad))
+    let err = import(&c, &args(ImportKind::Observations, server_bad.clone()))
         .await
         .unwrap_err()
         .to_string();
@@ -703,6 +703,23 @@ async fn a_file_with_bad_rows_is_refused_whole_naming_each_line_and_field() {
     assert_eq!(
         revisions(&c, "EX.CONTACTS", "2015-08", "BCC-PEOPLE").await,
         0
+    );
+    // With --skip-invalid the rows the service refused are left out and the rest stored.
+    let out = import(
+        &c,
+        &ImportArgs {
+            skip_invalid: true,
+            ..args(ImportKind::Observations, server_bad.clone())
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.stored, 1);
+    let lines: Vec<u64> = out.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![4, 5]);
+    assert_eq!(
+        revisions(&c, "EX.CONTACTS", "2015-08", "BCC-PEOPLE").await,
+        1
     );
 
     // A bad finance file: unknown kind and negative pence, by line.

@@ -382,7 +382,7 @@ impl Progress {
         self.done += n;
         if let Some(b) = &self.bar {
             b.inc(n);
-        } else if !self.quiet && (self.done - self.last_print >= 1000 || self.done == self.total) {
+        } else if !self.quiet && self.done < self.total && self.done - self.last_print >= 1000 {
             self.last_print = self.done;
             eprintln!(
                 "{}: {}/{} rows ({:.0} rows/s)",

@@ -412,8 +412,29 @@ async fn import_observations(
     } else {
         file.key("import-observations-valid")
     };
-    match stream_observations(clients, ok, key, args.chunk, args.quiet).await {
+    match stream_observations(clients, ok.clone(), key.clone(), args.chunk, args.quiet).await {
         Ok(n) => Ok(ImportOutcome { stored: n, errors }),
+        Err(e) if args.skip_invalid && e.iter().all(|x| x.line > 0) => {
+            // The service refused some rows (the stream is atomic, so nothing was stored):
+            // leave those out and send the rest once more.
+            let bad: std::collections::BTreeSet<u64> = e.iter().map(|x| x.line).collect();
+            for x in &e {
+                eprintln!("{}: {x} (skipped)", file.name);
+            }
+            let rest: Vec<_> = ok.into_iter().filter(|(l, _)| !bad.contains(l)).collect();
+            let retry_key = format!(
+                "{key}-without-{}",
+                &crate::csvio::sha256_hex(format!("{bad:?}").as_bytes())[..16]
+            );
+            errors.extend(e);
+            if rest.is_empty() {
+                return Ok(ImportOutcome { stored: 0, errors });
+            }
+            match stream_observations(clients, rest, retry_key, args.chunk, args.quiet).await {
+                Ok(n) => Ok(ImportOutcome { stored: n, errors }),
+                Err(e) => Err(refused(file, "the file", &e)),
+            }
+        }
         Err(e) => Err(refused(file, "the file", &e)),
     }
 }

@@ -46,6 +46,10 @@ pub(crate) struct ReportArgs {
 }
 
 pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
+    if args.format == Format::Pdf {
+        // Say so before asking the aggregator for anything.
+        lscb_aggregator::report::pdf::require_chromium()?;
+    }
     let channel = args.client.channel(&args.client.aggregator_url).await?;
     let mut client = ReportServiceClient::new(channel).max_decoding_message_size(256 << 20);
     let wire = match args.format {
@@ -72,7 +76,7 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
             let r = client
                 .get_published(req)
                 .await
-                .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
+                .map_err(|s| anyhow::anyhow!("{:?}: {}", s.code(), s.message()))?
                 .into_inner();
             let info = r.info.unwrap_or_default();
             (
@@ -97,7 +101,7 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
             let r = client
                 .assemble_report(req)
                 .await
-                .map_err(|s| anyhow::anyhow!("{}: {}", s.code(), s.message()))?
+                .map_err(|s| anyhow::anyhow!("{:?}: {}", s.code(), s.message()))?
                 .into_inner();
             let summary = if r.complete {
                 format!("assembled {} from live data (complete)", r.year)

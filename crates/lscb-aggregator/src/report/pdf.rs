@@ -30,15 +30,28 @@ pub fn find_chromium() -> Option<PathBuf> {
     None
 }
 
-/// Prints `html` to the PDF file `out`.
-pub async fn html_to_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
-    let chromium = find_chromium().ok_or_else(|| {
+/// The Chromium executable, or an error saying how to get one.
+pub fn require_chromium() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("LSCB_CHROMIUM")
+        && !Path::new(&p).is_file()
+    {
+        anyhow::bail!(
+            "LSCB_CHROMIUM is {} but that is not a file; PDF output needs Chromium",
+            Path::new(&p).display()
+        );
+    }
+    find_chromium().ok_or_else(|| {
         anyhow::anyhow!(
             "Chromium is not installed, and PDF output needs it: install it (Debian/Ubuntu: \
              `apt-get install -y chromium`) or set LSCB_CHROMIUM to its path; or write \
              --format html and print that"
         )
-    })?;
+    })
+}
+
+/// Prints `html` to the PDF file `out`.
+pub async fn html_to_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
+    let chromium = require_chromium()?;
     let work = std::env::temp_dir().join(format!("lscb-pdf-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&work)?;
     let input = work.join("report.html");

@@ -220,3 +220,89 @@ pub fn html(report: &Report, nodes: &[Node]) -> String {
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".into()) + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::doc::{Chart, ChartKind};
+    use super::*;
+
+    #[test]
+    fn narrative_html_is_escaped_not_passed_through() {
+        let h = md_html("Hello <script>alert(1)</script> **bold** <img src=x onerror=y>");
+        assert!(!h.contains("<script>"), "{h}");
+        assert!(!h.contains("<img"), "{h}");
+        assert!(h.contains("&lt;script&gt;"), "{h}");
+        assert!(h.contains("<strong>bold</strong>"), "{h}");
+    }
+
+    #[test]
+    fn tables_have_a_caption_and_header_row_in_both_formats() {
+        let t = Table {
+            caption: "Budget".into(),
+            headers: vec!["Component".into(), "Amount".into()],
+            rows: vec![vec!["Income | fees".into(), "£8,150".into()]],
+        };
+        let mut h = String::new();
+        html_table(&mut h, &t);
+        assert!(h.starts_with(
+            "<table>\n<caption>Budget</caption>\n<thead><tr><th scope=\"col\">Component</th>"
+        ));
+        assert!(h.contains("<th scope=\"row\">Income | fees</th><td>£8,150</td>"));
+        let mut m = String::new();
+        md_table(&mut m, &t);
+        assert_eq!(
+            m,
+            "*Budget*\n\n| Component | Amount |\n| --- | --- |\n| Income \\| fees | £8,150 |\n\n"
+        );
+    }
+
+    fn chart(kind: ChartKind) -> Chart {
+        Chart {
+            number: 3,
+            title: "Budget <by> source".into(),
+            description: "Bar chart of the budget".into(),
+            kind,
+            data: Table {
+                caption: "Data".into(),
+                headers: vec!["Source".into(), "Amount".into()],
+                rows: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn every_chart_is_an_svg_with_a_text_alternative() {
+        for kind in [
+            ChartKind::Bar {
+                bars: vec![
+                    ("Contributions".into(), 674_409.0),
+                    ("Income".into(), 8_150.0),
+                ],
+            },
+            ChartKind::Bar { bars: vec![] },
+            ChartKind::Line {
+                x: vec!["2015-16-Q1".into(), "2015-16-Q2".into()],
+                series: vec![
+                    ("Referrals".into(), vec![Some(10.0), None]),
+                    ("England".into(), vec![Some(12.0), Some(12.0)]),
+                ],
+            },
+        ] {
+            let svg = super::super::charts::svg(&chart(kind));
+            let open = &svg[..svg.find('>').unwrap()];
+            assert!(open.starts_with("<svg"), "{open}");
+            assert!(open.contains("role=\"img\""), "{open}");
+            assert!(
+                open.contains("aria-labelledby=\"fig3-title fig3-desc\""),
+                "{open}"
+            );
+            assert!(
+                svg.contains(
+                    "<title id=\"fig3-title\">Figure 3 – Budget &lt;by&gt; source</title>"
+                )
+            );
+            assert!(svg.contains("<desc id=\"fig3-desc\">Bar chart of the budget</desc>"));
+            assert!(svg.trim_end().ends_with("</svg>"));
+        }
+    }
+}

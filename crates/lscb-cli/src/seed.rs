@@ -1439,6 +1439,19 @@ async fn seed_report_texts(
         .filter(|n| lscb_platform::Period::parse(n).is_ok())
         .unwrap_or("2015-16")
         .to_string();
+    // The latest version of every section of the year (listing avoids NOT_FOUND probes).
+    let latest: BTreeMap<String, String> = rc
+        .list_narrative_versions(rp::ListNarrativeVersionsRequest {
+            year: year.clone(),
+            section: String::new(),
+        })
+        .await
+        .context("narrative")?
+        .into_inner()
+        .versions
+        .into_iter()
+        .map(|v| (v.section, v.markdown))
+        .collect();
     let mut n = 0;
     let narrative = dir.join("narrative");
     let mut files: Vec<_> = std::fs::read_dir(&narrative)
@@ -1454,14 +1467,7 @@ async fn seed_report_texts(
             continue;
         };
         let markdown = std::fs::read_to_string(&path)?;
-        let current = rc
-            .get_narrative(rp::GetNarrativeRequest {
-                year: year.clone(),
-                section: section.to_string(),
-                version: 0,
-            })
-            .await;
-        if current.is_ok_and(|c| c.into_inner().markdown == markdown) {
+        if latest.get(section) == Some(&markdown) {
             n += 1;
             continue;
         }

@@ -749,3 +749,81 @@ async fn a_file_with_bad_rows_is_refused_whole_naming_each_line_and_field() {
     assert!(err.contains("line 4: amount_pence:"), "{err}");
     app.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// The same seed on PostgreSQL (when LSCB_TEST_PG_URL is set)
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_reference_dataset_seeds_on_postgresql_too() {
+    use lscb_platform::testing::{TestServer, postgres_fresh};
+    let mut dbs = Vec::new();
+    for _ in 0..5 {
+        match postgres_fresh().await {
+            Some(db) => dbs.push(db),
+            None => {
+                eprintln!("LSCB_TEST_PG_URL is not set: the PostgreSQL seed is not exercised");
+                return;
+            }
+        }
+    }
+    let (agg_db, fin_db, tra_db, aud_db, ind_db) = (
+        dbs.pop().unwrap(),
+        dbs.pop().unwrap(),
+        dbs.pop().unwrap(),
+        dbs.pop().unwrap(),
+        dbs.pop().unwrap(),
+    );
+    lscb_indicators::migrate(&ind_db).await.unwrap();
+    lscb_audits::migrate(&aud_db).await.unwrap();
+    lscb_training::migrate(&tra_db).await.unwrap();
+    lscb_finance::migrate(&fin_db).await.unwrap();
+    lscb_aggregator::migrate(&agg_db).await.unwrap();
+    let ind_s = TestServer::spawn(ind_db, lscb_indicators::serve).await;
+    let aud_s = TestServer::spawn(aud_db, lscb_audits::serve).await;
+    let tra_s = TestServer::spawn(tra_db, lscb_training::serve).await;
+    let fin_s = TestServer::spawn(fin_db, lscb_finance::serve).await;
+    let upstreams = lscb_platform::config::Upstreams {
+        indicators_url: format!("http://{}", ind_s.addr),
+        audits_url: format!("http://{}", aud_s.addr),
+        training_url: format!("http://{}", tra_s.addr),
+        finance_url: format!("http://{}", fin_s.addr),
+        upstream_timeout_ms: 30_000,
+    };
+    let agg_s = TestServer::spawn(agg_db, move |l, ctx, sd| {
+        lscb_aggregator::serve(l, ctx, upstreams, sd)
+    })
+    .await;
+    let c = Clients::connect(&Target {
+        token: agg_s.token(lscb_platform::Role::Admin, None),
+        aggregator_url: format!("http://{}", agg_s.addr),
+        indicators_url: format!("http://{}", ind_s.addr),
+        audits_url: format!("http://{}", aud_s.addr),
+        training_url: format!("http://{}", tra_s.addr),
+        finance_url: format!("http://{}", fin_s.addr),
+    })
+    .await
+    .unwrap();
+    seed(&c, &seed_args()).await.expect("seed on PostgreSQL");
+    let md = markdown(&c).await;
+    for needle in [
+        "£788,429",
+        "203 courses, 4,489 places",
+        "5,580 of 15,017 trained (37%)",
+        "7 of 10 case files (70%) required improvement",
+        "512 of 526 schools and settings (97.3%)",
+        "321 occasions police protection was used, 25% fewer than the previous year (428)",
+    ] {
+        assert!(md.contains(needle), "{needle}");
+    }
+    seed(&c, &seed_args())
+        .await
+        .expect("second seed on PostgreSQL");
+    assert_eq!(
+        without_timestamp(&markdown(&c).await),
+        without_timestamp(&md)
+    );
+    for s in [agg_s, ind_s, aud_s, tra_s, fin_s] {
+        s.shutdown().await;
+    }
+}

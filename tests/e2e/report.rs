@@ -263,6 +263,102 @@ async fn seed(app: &TestApp) {
     })
     .await
     .unwrap();
+
+    // A monthly front door programme: March 2015 belongs to the year before and is left out
+    // of the year's totals; April and May 2015 give 10 cases, inadequate down, good up.
+    use au::Grade::{Good, Inadequate, RequiresImprovement};
+    for (month, grades) in [
+        (
+            "2015-03",
+            vec![
+                Inadequate,
+                Inadequate,
+                RequiresImprovement,
+                RequiresImprovement,
+            ],
+        ),
+        (
+            "2015-04",
+            vec![
+                Inadequate,
+                Inadequate,
+                RequiresImprovement,
+                RequiresImprovement,
+                Good,
+            ],
+        ),
+        (
+            "2015-05",
+            vec![
+                Inadequate,
+                RequiresImprovement,
+                RequiresImprovement,
+                Good,
+                Good,
+            ],
+        ),
+    ] {
+        let a = ac
+            .create_audit(au::CreateAuditRequest {
+                audit: Some(au::Audit {
+                    r#type: au::AuditType::FrontDoorReferral as i32,
+                    title: format!("Front door referral audit {month}"),
+                    period: period(month),
+                    status: au::AuditStatus::InProgress as i32,
+                    programme: "front-door-monthly".into(),
+                    ..Default::default()
+                }),
+                idempotency_key: format!("fd-{month}"),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        ac.submit_case_reviews(au::SubmitCaseReviewsRequest {
+            audit_id: a.id.clone(),
+            case_reviews: grades
+                .iter()
+                .enumerate()
+                .map(|(i, g)| au::CaseReview {
+                    case_reference: format!("FD-{month}-{i}"),
+                    agencies: vec!["WMP".into()],
+                    overall_grade: *g as i32,
+                    ..Default::default()
+                })
+                .collect(),
+            idempotency_key: format!("fd-r-{month}"),
+        })
+        .await
+        .unwrap();
+    }
+
+    // An employee survey compared with the series' earlier one.
+    let mut sc =
+        au::survey_service_client::SurveyServiceClient::new(client(app, ServiceKind::Audits).await);
+    for (code, year, on, respondents, organisations, yes) in [
+        ("employee-2013", "2013-14", "2013-09-30", 640, 12, "50"),
+        ("employee-2015", "2015-16", "2015-09-30", 1175, 17, "83"),
+    ] {
+        sc.record_survey(au::RecordSurveyRequest {
+            idempotency_key: code.into(),
+            survey: Some(au::PractitionerSurvey {
+                code: code.into(),
+                series: "employee".into(),
+                title: format!("Employee survey {}", &on[..4]),
+                year: period(year),
+                conducted_on: on.into(),
+                respondents,
+                organisations,
+                questions: vec![au::SurveyQuestion {
+                    code: "ACCESS_GUIDANCE".into(),
+                    text: "I know how to access guidance on making a referral".into(),
+                    yes_share: Some(common::Decimal { value: yes.into() }),
+                }],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    }
 }
 
 async fn reports(app: &TestApp, token: String) -> ReportServiceClient<AuthChannel> {
@@ -352,6 +448,8 @@ async fn the_markdown_report_of_a_fixture_partnership_matches_its_snapshot() {
         "The budget for 2015/16 amounted to £614,020: agency contributions of £500,000, a carry forward of £105,870 from the previous year and income of £8,150.",
         "The board delivered 203 training courses and 4,489 training places; 90% of the places were taken (4,040 delegates).",
         "This year the board's budget was £614,020 and the police investigated 2,031 crimes against children.",
+        "Front door referral audit: 10 cases reviewed in 2 audits from 2015-04 to 2015-05; 4 (40%) were graded requires improvement and 3 (30%) inadequate. From the first audit to the last: inadequate down 20 percentage points, good up 20 percentage points.",
+        "1,175 practitioners from 17 organisations responded; 83% knew how to access guidance on making a referral, against 50% in 2013.",
     ] {
         assert!(md.contains(s), "missing sentence: {s}\n\n{md}");
     }

@@ -195,6 +195,7 @@ pub fn build(i: Inputs) -> Report {
                 .cloned()
                 .collect()
         }),
+        programmes: block(&i.audits, "audits", |d| d.programmes.clone()),
     };
 
     let part3 = Part3 {
@@ -217,6 +218,7 @@ pub fn build(i: Inputs) -> Report {
         },
         training: block(&i.training, "training", Clone::clone),
         learning_reviews: block(&i.audits, "audits", |d| d.reviews.clone()),
+        surveys: block(&i.audits, "audits", |d| d.surveys.clone()),
     };
 
     // What was expected and not received, by agency.

@@ -519,6 +519,42 @@ pub fn build(r: &Report) -> Vec<Node> {
         }
     }
 
+    if let Some(programmes) = r.part2.programmes.data().filter(|p| !p.is_empty()) {
+        b.h(4, "Audit programmes: the year's audits together");
+        b.nodes.push(Node::List(
+            programmes.iter().map(|p| p.sentence.clone()).collect(),
+        ));
+        for p in programmes {
+            b.nodes.push(Node::Table(Table {
+                caption: format!("{}, {}: cases by grade", p.title, r.year_label),
+                headers: vec![
+                    "Grade".into(),
+                    "Cases".into(),
+                    "Share".into(),
+                    "Change of share, first audit to last".into(),
+                ],
+                rows: p
+                    .grades
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            Cell::from(g.grade.clone()),
+                            format::count(g.count.into()).into(),
+                            g.share
+                                .map(|s| format::percent(format::round(s, 0)))
+                                .unwrap_or_else(|| "–".into())
+                                .into(),
+                            g.change
+                                .map(points_change)
+                                .unwrap_or_else(|| "–".into())
+                                .into(),
+                        ]
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
     b.h(3, "External inspections and reviews");
     b.narrative(r, "inspections");
     if !b.unavailable(&r.part2.inspections, "the inspections") {
@@ -880,6 +916,57 @@ pub fn build(r: &Report) -> Vec<Node> {
         }
     }
 
+    b.h(3, "Learning from practitioners: surveys");
+    b.narrative(r, "surveys");
+    if !b.unavailable(&r.part3.surveys, "the practitioner surveys") {
+        let surveys = r.part3.surveys.data().cloned().unwrap_or_default();
+        if surveys.is_empty() {
+            b.md(format!(
+                "No practitioner survey is recorded for {}.",
+                r.year_label
+            ));
+        }
+        for s in &surveys {
+            b.md(format!("{}: {}", s.title, s.sentence));
+            if !s.questions.is_empty() {
+                b.nodes.push(Node::Table(Table {
+                    caption: format!("{}: share of respondents answering yes", s.title),
+                    headers: vec![
+                        "Question".into(),
+                        r.year_label.clone(),
+                        "Previous survey".into(),
+                        "Change".into(),
+                    ],
+                    rows: s
+                        .questions
+                        .iter()
+                        .map(|q| {
+                            vec![
+                                Cell::from(q.text.clone()),
+                                q.yes_share
+                                    .map(format::percent)
+                                    .unwrap_or_else(|| "–".into())
+                                    .into(),
+                                match (q.previous_yes_share, &q.previous_label) {
+                                    (Some(p), Some(when)) => {
+                                        format!("{} ({when})", format::percent(p))
+                                    }
+                                    (Some(p), None) => format::percent(p),
+                                    _ => "–".into(),
+                                }
+                                .into(),
+                                q.change
+                                    .map(points_change)
+                                    .unwrap_or_else(|| "–".into())
+                                    .into(),
+                            ]
+                        })
+                        .collect(),
+                }));
+            }
+        }
+    }
+
     b.h(3, "Learning reviews");
     b.narrative(r, "learning_reviews");
     if !b.unavailable(&r.part3.learning_reviews, "the learning reviews") {
@@ -1007,6 +1094,18 @@ pub fn build(r: &Report) -> Vec<Node> {
             .collect(),
     }));
     b.nodes
+}
+
+/// A change in percentage points with its direction in words and a sign: "▲ +33 points".
+fn points_change(d: rust_decimal::Decimal) -> String {
+    let n = format::number(d.abs());
+    if d.is_zero() {
+        "► no change".into()
+    } else if d.is_sign_negative() {
+        format!("▼ -{n} points")
+    } else {
+        format!("▲ +{n} points")
+    }
 }
 
 fn actions_table(caption: String, a: &[ActionItem]) -> Table {

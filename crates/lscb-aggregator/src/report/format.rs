@@ -166,6 +166,78 @@ fn noun_phrase(title: &str) -> String {
     }
 }
 
+/// Words that make a title a measure of something rather than a number of things: "Index
+/// of Multiple Deprivation rank", "Population of Birmingham", "Caseload ratio".
+const MEASURE_WORDS: &[&str] = &[
+    "rank",
+    "ranking",
+    "position",
+    "index",
+    "score",
+    "ratio",
+    "rate",
+    "average",
+    "mean",
+    "median",
+    "percentile",
+    "population",
+    "proportion",
+    "share",
+    "level",
+    "size",
+    "length",
+    "duration",
+    "age",
+];
+
+/// Plurals that do not end in "s".
+const IRREGULAR_PLURALS: &[&str] = &[
+    "children",
+    "people",
+    "men",
+    "women",
+    "staff",
+    "police",
+    "personnel",
+    "data",
+];
+
+/// Whether a count's title names things that can be counted ("recorded crimes",
+/// "Children's centres", "GPs", "Number of referrals"): it has a plural noun and no word of
+/// measure. "Index of Multiple Deprivation rank" or "Population of Birmingham" do not.
+pub fn counts_items(title: &str) -> bool {
+    let words: Vec<String> = title
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '/' || c == ',')
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.first().is_some_and(|w| w == "number")
+        || (words.first().is_some_and(|w| w == "the")
+            && words.get(1).is_some_and(|w| w == "number"))
+    {
+        return true;
+    }
+    if words.iter().any(|w| MEASURE_WORDS.contains(&w.as_str())) {
+        return false;
+    }
+    words.iter().any(|w| {
+        let w = w
+            .strip_suffix("'s")
+            .or_else(|| w.strip_suffix("’s"))
+            .unwrap_or(w);
+        IRREGULAR_PLURALS.contains(&w)
+            || (w.len() > 2
+                && w.ends_with('s')
+                && !w.ends_with("ss")
+                && !w.ends_with("us")
+                && !w.ends_with("is")
+                && w.chars().all(char::is_alphabetic))
+    })
+}
+
 /// What to say about a figure: its title, unit, polarity, the year's value and the
 /// previous year's.
 #[derive(Debug, Clone)]
@@ -191,9 +263,23 @@ pub fn sentence(i: &SentenceInput<'_>) -> String {
             i.year_label
         );
     };
-    let head = match i.unit {
-        Unit::Count => format!("There were {} {}", number(v), noun_phrase(i.title)),
-        _ => format!("{} was {}", i.title, value(v, i.unit)),
+    // A count of things reads "There were N things"; a count whose title is a measure
+    // (a rank, an index, a population) reads "<Title> was N" and compares higher/lower.
+    let items = i.unit == Unit::Count && counts_items(i.title);
+    let head = if items {
+        let title = i.title.trim();
+        let things = [
+            "Number of ",
+            "number of ",
+            "The number of ",
+            "the number of ",
+        ]
+        .iter()
+        .find_map(|p| title.strip_prefix(p))
+        .unwrap_or(title);
+        format!("There were {} {}", number(v), noun_phrase(things))
+    } else {
+        format!("{} was {}", i.title, value(v, i.unit))
     };
     let Some(p) = i.previous else {
         return format!("{head}; there is no figure for the previous year to compare with.");
@@ -223,8 +309,8 @@ pub fn sentence(i: &SentenceInput<'_>) -> String {
         }
         (_, unit) => {
             let word = match (dir, unit) {
-                (Direction::Up, Unit::Count) => "more",
-                (Direction::Down, Unit::Count) => "fewer",
+                (Direction::Up, Unit::Count) if items => "more",
+                (Direction::Down, Unit::Count) if items => "fewer",
                 (Direction::Up, _) => "higher",
                 _ => "lower",
             };
@@ -259,6 +345,156 @@ pub fn audit_sentence(title: &str, requiring: u32, cases: u32) -> String {
         ),
         None => format!("{title}: no case files were graded."),
     }
+}
+
+/// "knew how to access guidance ..." from "I know how to access guidance ...": a first-person
+/// statement put in the past tense of the respondents; any other question is quoted.
+fn survey_clause(text: &str) -> String {
+    let t = text.trim().trim_end_matches(['.', '?', '!']);
+    const VERBS: &[(&str, &str)] = &[
+        ("I know ", "knew "),
+        ("I am ", "were "),
+        ("I have ", "had "),
+        ("I feel ", "felt "),
+        ("I understand ", "understood "),
+        ("I can ", "could "),
+        ("I would ", "would "),
+        ("I use ", "used "),
+    ];
+    VERBS
+        .iter()
+        .find_map(|(from, to)| t.strip_prefix(from).map(|rest| format!("{to}{rest}")))
+        .unwrap_or_else(|| format!("answered yes to “{t}”"))
+}
+
+/// One question's result: (question text, yes share, previous yes share and when).
+#[derive(Debug, Clone)]
+pub struct SurveyAnswer<'a> {
+    pub text: &'a str,
+    pub yes_share: Option<Decimal>,
+    pub previous: Option<(Decimal, &'a str)>,
+}
+
+/// "1,175 practitioners from 17 organisations responded; 83% knew how to access guidance on
+/// how to make a good fCAF and referral, against 50% in 2013."
+pub fn survey_sentence(
+    respondents: u32,
+    organisations: u32,
+    answers: &[SurveyAnswer<'_>],
+) -> String {
+    let who = format!(
+        "{} {}",
+        count(respondents.into()),
+        if respondents == 1 {
+            "practitioner"
+        } else {
+            "practitioners"
+        }
+    );
+    let from = match organisations {
+        0 => String::new(),
+        1 => " from 1 organisation".to_string(),
+        n => format!(" from {} organisations", count(n.into())),
+    };
+    let clauses: Vec<String> = answers
+        .iter()
+        .filter_map(|a| {
+            let yes = a.yes_share?;
+            let mut c = format!("{} {}", percent(round(yes, 0)), survey_clause(a.text));
+            if let Some((p, when)) = a.previous {
+                c.push_str(&format!(", against {} in {when}", percent(round(p, 0))));
+            }
+            Some(c)
+        })
+        .collect();
+    if clauses.is_empty() {
+        format!("{who}{from} responded.")
+    } else {
+        format!("{who}{from} responded; {}.", clauses.join("; "))
+    }
+}
+
+/// A grade's share change in words: "good up 3.5 percentage points".
+fn grade_change(grade: &str, change: Decimal) -> Option<String> {
+    let pts = round(change.abs(), 1).normalize();
+    if pts.is_zero() {
+        return None;
+    }
+    let unit = if pts == Decimal::ONE {
+        "percentage point"
+    } else {
+        "percentage points"
+    };
+    let word = if change.is_sign_negative() {
+        "down"
+    } else {
+        "up"
+    };
+    Some(format!("{grade} {word} {} {unit}", number(pts)))
+}
+
+/// One grade of an audit programme: (grade, cases, change of share first to last).
+#[derive(Debug, Clone)]
+pub struct ProgrammeGradeInput<'a> {
+    pub grade: &'a str,
+    pub count: u32,
+    pub change: Option<Decimal>,
+}
+
+/// "Front Door Reference Group referral audit: 88 cases reviewed in 12 audits from 2015-04
+/// to 2016-03; 35 (40%) were graded requires improvement and 9 (10%) inadequate. From the
+/// first audit to the last: inadequate down 5 percentage points, good up 2 percentage points."
+pub fn programme_sentence(
+    title: &str,
+    audits: u32,
+    (first, last): (&str, &str),
+    cases: u32,
+    grades: &[ProgrammeGradeInput<'_>],
+) -> String {
+    let of = |g: &str| grades.iter().find(|x| x.grade == g).map_or(0, |x| x.count);
+    let graded: u32 = grades.iter().map(|g| g.count).sum();
+    let share = |n: u32| {
+        share_pct(n.into(), graded.into())
+            .map(percent)
+            .unwrap_or_else(|| "–".into())
+    };
+    let span = if first == last || last.is_empty() {
+        format!("in {first}")
+    } else {
+        format!("from {first} to {last}")
+    };
+    let mut s = format!(
+        "{title}: {} {} reviewed in {} {} {span}",
+        count(cases.into()),
+        if cases == 1 { "case" } else { "cases" },
+        count(audits.into()),
+        if audits == 1 { "audit" } else { "audits" },
+    );
+    if graded > 0 {
+        let ri = of("requires improvement");
+        let inad = of("inadequate");
+        s.push_str(&format!(
+            "; {} ({}) were graded requires improvement and {} ({}) inadequate",
+            count(ri.into()),
+            share(ri),
+            count(inad.into()),
+            share(inad)
+        ));
+    }
+    s.push('.');
+    // Worst grade first: what got less bad, then what got better.
+    let changes: Vec<String> = grades
+        .iter()
+        .rev()
+        .filter_map(|g| g.change.and_then(|c| grade_change(g.grade, c)))
+        .collect();
+    if audits > 1 && !changes.is_empty() {
+        s.push_str(&format!(
+            " From the first audit to the last: {}.",
+            changes.join(", ")
+        ));
+    }
+    s
 }
 
 /// "Right Service Right Time: 5,580 of 15,017 trained (37%)."

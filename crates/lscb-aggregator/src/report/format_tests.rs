@@ -272,8 +272,8 @@ fn only_a_leading_name_keeps_its_capital() {
             "recorded crimes against children, West Midlands force area",
         ),
         (
-            "Index of Multiple Deprivation rank",
-            "Index of Multiple Deprivation rank",
+            "Clinical Commissioning Groups",
+            "Clinical Commissioning Groups",
         ),
         ("Birmingham CAIT crimes", "Birmingham CAIT crimes"),
     ] {
@@ -284,4 +284,136 @@ fn only_a_leading_name_keeps_its_capital() {
             )
         );
     }
+}
+
+#[test]
+fn a_count_of_things_reads_there_were() {
+    assert!(counts_items("recorded crimes investigated"));
+    assert!(counts_items("Children's centres"));
+    assert!(counts_items("GPs"));
+    assert!(counts_items("Front-line school staff trained in WRAP"));
+    assert!(counts_items(
+        "Young people aged 11-25 receiving a youth service"
+    ));
+    assert!(counts_items("Number of referrals"));
+    assert_eq!(
+        s(
+            "Number of referrals",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("13013"),
+            None
+        ),
+        "There were 13,013 referrals; there is no figure for the previous year to compare with."
+    );
+    assert_eq!(
+        s(
+            "Board meetings",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("6"),
+            Some("5")
+        ),
+        "There were 6 board meetings, 20% more than the previous year (5)."
+    );
+}
+
+#[test]
+fn a_count_whose_title_is_a_measure_reads_title_was_n() {
+    for t in [
+        "Income Deprivation Affecting Children Index rank",
+        "Index of Multiple Deprivation rank",
+        "Child poverty rank among local authorities",
+        "Population of Birmingham",
+        "Child population aged 0-17",
+        "Caseload ratio",
+        "Ofsted score",
+        "Income",
+    ] {
+        assert!(!counts_items(t), "{t}");
+    }
+    assert_eq!(
+        s(
+            "Income Deprivation Affecting Children Index rank",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("15"),
+            None
+        ),
+        "Income Deprivation Affecting Children Index rank was 15; there is no figure for the previous year to compare with."
+    );
+    // Compared as higher / lower, never more / fewer.
+    assert_eq!(
+        s(
+            "Index of Multiple Deprivation rank",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("6"),
+            Some("9")
+        ),
+        "Index of Multiple Deprivation rank was 6, 33% lower than the previous year (9)."
+    );
+    assert_eq!(
+        s(
+            "Population of Birmingham",
+            Unit::Count,
+            Polarity::Neutral,
+            Some("1101360"),
+            Some("1101360")
+        ),
+        "Population of Birmingham was 1,101,360, the same as the previous year (1,101,360)."
+    );
+}
+
+#[test]
+fn the_survey_sentence_puts_first_person_questions_in_the_past() {
+    let answers = [SurveyAnswer {
+        text: "I know how to access guidance on how to make a good fCAF and referral",
+        yes_share: Some(d("83")),
+        previous: Some((d("50"), "2013")),
+    }];
+    assert_eq!(
+        survey_sentence(1175, 17, &answers),
+        "1,175 practitioners from 17 organisations responded; 83% knew how to access guidance on how to make a good fCAF and referral, against 50% in 2013."
+    );
+    let other = [SurveyAnswer {
+        text: "Was the training useful?",
+        yes_share: Some(d("91.6")),
+        previous: None,
+    }];
+    assert_eq!(
+        survey_sentence(1, 1, &other),
+        "1 practitioner from 1 organisation responded; 92% answered yes to “Was the training useful”."
+    );
+    assert_eq!(survey_sentence(40, 0, &[]), "40 practitioners responded.");
+}
+
+#[test]
+fn the_programme_sentence_gives_totals_shares_and_the_trend() {
+    let g = |grade, count, change: Option<&str>| ProgrammeGradeInput {
+        grade,
+        count,
+        change: change.map(d),
+    };
+    let grades = [
+        g("outstanding", 0, Some("0")),
+        g("good", 44, Some("6.2")),
+        g("requires improvement", 35, Some("1")),
+        g("inadequate", 9, Some("-7.2")),
+    ];
+    assert_eq!(
+        programme_sentence(
+            "Front door referral audit",
+            12,
+            ("2015-04", "2016-03"),
+            88,
+            &grades
+        ),
+        "Front door referral audit: 88 cases reviewed in 12 audits from 2015-04 to 2016-03; 35 (40%) were graded requires improvement and 9 (10%) inadequate. From the first audit to the last: inadequate down 7.2 percentage points, requires improvement up 1 percentage point, good up 6.2 percentage points."
+    );
+    let one = [g("good", 1, None)];
+    assert_eq!(
+        programme_sentence("Audit", 1, ("2015-04", "2015-04"), 1, &one),
+        "Audit: 1 case reviewed in 1 audit in 2015-04; 0 (0%) were graded requires improvement and 0 (0%) inadequate."
+    );
 }

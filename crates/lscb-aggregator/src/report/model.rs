@@ -286,6 +286,46 @@ pub struct Part2 {
     pub section175: Block<Section175>,
     /// Indicators tagged `vulnerable`.
     pub vulnerable_groups: Block<Vec<Figure>>,
+    /// Programmes of repeated audits with an audit in the year (e.g. the monthly front door
+    /// referral audits), all their cases together.
+    #[serde(default = "nothing_recorded")]
+    pub programmes: Block<Vec<AuditProgramme>>,
+}
+
+/// An empty available block: what older reports (published before a section existed) read as.
+fn nothing_recorded<T>() -> Block<Vec<T>> {
+    Block::Available { data: vec![] }
+}
+
+/// A programme of repeated audits, all its audits together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProgramme {
+    /// Programme code, e.g. "front-door-monthly".
+    pub programme: String,
+    /// e.g. "Front Door Reference Group referral audit".
+    pub title: String,
+    pub audits: u32,
+    /// Period of the first and the last audit, e.g. "2015-04", "2016-03".
+    pub first_period: String,
+    pub last_period: String,
+    pub cases: u32,
+    /// Outstanding to inadequate.
+    pub grades: Vec<ProgrammeGrade>,
+    /// e.g. "... reviewed 88 cases in 12 audits ...; 35 (40%) were graded requires
+    /// improvement. From the first audit to the last, ..."
+    pub sentence: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeGrade {
+    /// "good", "requires improvement", ...
+    pub grade: String,
+    pub count: u32,
+    /// Percent of the graded cases.
+    pub share: Option<Decimal>,
+    /// Change of the share from the first audit to the last, percentage points.
+    pub change: Option<Decimal>,
 }
 
 /// One strategic priority and its three questions.
@@ -376,6 +416,42 @@ pub struct Part3 {
     pub finance: Block<Finance>,
     pub training: Block<Training>,
     pub learning_reviews: Block<Vec<LearningReview>>,
+    /// Practitioner surveys that ran in the year (e.g. the employee survey).
+    #[serde(default = "nothing_recorded")]
+    pub surveys: Block<Vec<Survey>>,
+}
+
+/// A practitioner survey of the year, each question compared with the series' previous
+/// survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    pub code: String,
+    pub series: String,
+    pub title: String,
+    pub conducted_on: String,
+    pub respondents: u32,
+    pub organisations: u32,
+    pub questions: Vec<SurveyQuestion>,
+    /// e.g. "1,175 practitioners from 17 organisations responded; 83% knew how to access
+    /// guidance ..., against 50% in 2013."
+    pub sentence: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyQuestion {
+    pub code: String,
+    pub text: String,
+    /// Percent answering yes.
+    pub yes_share: Option<Decimal>,
+    #[serde(default)]
+    pub previous_yes_share: Option<Decimal>,
+    /// When the previous survey ran, as printed (its year, e.g. "2013").
+    #[serde(default)]
+    pub previous_label: Option<String>,
+    /// Percentage points.
+    #[serde(default)]
+    pub change: Option<Decimal>,
 }
 
 /// The attendance matrix: green (named member attended 80% or more), blue (named or

@@ -440,6 +440,10 @@ pub struct AuditsData {
     pub s11_missing: Vec<String>,
     /// Statutory agencies with no assurance letter for the year.
     pub letters_missing: Vec<String>,
+    /// Practitioner surveys that ran in the year.
+    pub surveys: Vec<Survey>,
+    /// Programmes of repeated audits with audits in the year, their cases of the year.
+    pub programmes: Vec<AuditProgramme>,
 }
 
 fn slug(s: &str) -> String {
@@ -525,8 +529,21 @@ pub async fn fetch_audits(
     let mut gov_c = au::governance_service_client::GovernanceServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
     let mut gov_c2 = gov_c.clone();
+    let mut survey_c = au::survey_service_client::SurveyServiceClient::new(ch.clone())
+        .max_decoding_message_size(MAX_MESSAGE);
     let year_end = year.last_day().to_string();
-    let (audits, inspections, reviews, implementation, actions, s11, s175, matrix, documents) =
+    let (
+        audits,
+        inspections,
+        reviews,
+        implementation,
+        actions,
+        s11,
+        s175,
+        matrix,
+        documents,
+        surveys,
+    ) =
         tokio::join!(
             ctx.call(audits_c.list_audits(ctx.req(au::ListAuditsRequest {
                 r#type: 0,
@@ -578,6 +595,11 @@ pub async fn fetch_audits(
             ctx.call(gov_c2.get_assurance_documents(
                 ctx.req(au::GetAssuranceDocumentsRequest { year: per(year) })
             )),
+            // All years: the year's surveys, and the earlier ones they are compared with.
+            ctx.call(survey_c.list_surveys(ctx.req(au::ListSurveysRequest {
+                series: String::new(),
+                year: None,
+            }))),
         );
     let audits = audits?;
     let inspections = optional(inspections)?;
@@ -588,6 +610,7 @@ pub async fn fetch_audits(
     let s175 = optional(s175)?;
     let matrix = optional(matrix)?;
     let documents = optional(documents)?;
+    let surveys = optional(surveys)?.map(|s| s.surveys).unwrap_or_default();
     let letters: BTreeMap<String, bool> = documents
         .as_ref()
         .map(|d| {
@@ -598,7 +621,33 @@ pub async fn fetch_audits(
         })
         .unwrap_or_default();
 
-    let mut out = AuditsData::default();
+    let mut out = AuditsData {
+        surveys: fetch_surveys(&survey_c, ctx, year, &surveys).await?,
+        ..Default::default()
+    };
+    // Programmes of repeated audits, in the order of their first audit of the year.
+    let mut programmes: Vec<String> = Vec::new();
+    for a in &audits.audits {
+        if !a.programme.is_empty() && !programmes.contains(&a.programme) {
+            programmes.push(a.programme.clone());
+        }
+    }
+    for p in &programmes {
+        let trend =
+            optional(
+                ctx.call(audits_c.clone().get_programme_trend(ctx.req(
+                    au::GetProgrammeTrendRequest {
+                        programme: p.clone(),
+                    },
+                )))
+                .await,
+            )?;
+        if let Some(t) = trend
+            && let Some(p) = programme_of_year(&t, year)
+        {
+            out.programmes.push(p);
+        }
+    }
     // Summaries of the year's audits that have cases.
     let calls = audits.audits.iter().filter(|a| a.case_count > 0).map(|a| {
         let mut cl = audits_c.clone();
@@ -843,6 +892,219 @@ pub async fn fetch_audits(
         out.attendance = Some(Attendance { forums, rows });
     }
     Ok(out)
+}
+
+/// Results of the surveys that ran in `year`, each question with the previous survey of
+/// its series ("against 50% in 2013").
+async fn fetch_surveys(
+    client: &au::survey_service_client::SurveyServiceClient<Channel>,
+    ctx: &CallCtx,
+    year: &Period,
+    all: &[au::PractitionerSurvey],
+) -> Result<Vec<Survey>, Status> {
+    let year_code = year.to_string();
+    let mut of_year: Vec<&au::PractitionerSurvey> = all
+        .iter()
+        .filter(|s| s.year.as_ref().is_some_and(|y| y.code == year_code))
+        .collect();
+    of_year.sort_by(|a, b| (&a.conducted_on, &a.code).cmp(&(&b.conducted_on, &b.code)));
+    let calls = of_year.iter().map(|s| {
+        let mut cl = client.clone();
+        let code = s.code.clone();
+        async move {
+            ctx.call(cl.get_survey_results(ctx.req(au::GetSurveyResultsRequest { code })))
+                .await
+        }
+    });
+    let mut out = Vec::new();
+    for r in futures::future::join_all(calls).await {
+        let Some(r) = optional(r)? else { continue };
+        let Some(s) = r.survey.as_ref() else { continue };
+        // When the previous survey ran, as printed: the year it was conducted in.
+        let when = |code: &str, year: &Option<common::Period>| -> Option<String> {
+            all.iter()
+                .find(|x| x.code == code)
+                .and_then(|x| x.conducted_on.get(..4).map(str::to_string))
+                .filter(|y| y.chars().all(|c| c.is_ascii_digit()))
+                .or_else(|| year.as_ref().map(|p| p.code.replacen('-', "/", 1)))
+        };
+        let questions: Vec<SurveyQuestion> = r
+            .questions
+            .iter()
+            .map(|q| {
+                let previous_yes_share = pdec(&q.previous_yes_share);
+                SurveyQuestion {
+                    code: q.code.clone(),
+                    text: q.text.clone(),
+                    yes_share: pdec(&q.yes_share),
+                    previous_label: previous_yes_share
+                        .and_then(|_| when(&q.previous_survey_code, &q.previous_year)),
+                    previous_yes_share,
+                    change: pdec(&q.change),
+                }
+            })
+            .collect();
+        let answers: Vec<format::SurveyAnswer<'_>> = questions
+            .iter()
+            .map(|q| format::SurveyAnswer {
+                text: &q.text,
+                yes_share: q.yes_share,
+                previous: q.previous_yes_share.zip(q.previous_label.as_deref()),
+            })
+            .collect();
+        let sentence = format::survey_sentence(s.respondents, s.organisations, &answers);
+        out.push(Survey {
+            code: s.code.clone(),
+            series: s.series.clone(),
+            title: s.title.clone(),
+            conducted_on: s.conducted_on.clone(),
+            respondents: s.respondents,
+            organisations: s.organisations,
+            sentence,
+            questions,
+            source: Source {
+                service: "audits".into(),
+                record: format!("survey {}", s.code),
+                period: year_code.clone(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The longest common start of the titles, cut back to a whole word: "Front Door Reference
+/// Group referral audit" from "... audit 2015-04", "... audit 2015-05".
+fn common_title(titles: &[&str]) -> String {
+    let Some(first) = titles.first() else {
+        return String::new();
+    };
+    let mut end = first.len();
+    for t in &titles[1..] {
+        end = first
+            .char_indices()
+            .zip(t.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(end);
+    }
+    let mut prefix = &first[..end];
+    if end < first.len() && !first[end..].starts_with(' ') {
+        prefix = prefix.rsplit_once(' ').map_or("", |(a, _)| a);
+    }
+    prefix
+        .trim()
+        .trim_end_matches([' ', '-', '–', ':'])
+        .trim()
+        .to_string()
+}
+
+/// The programme's audits within `year`, all their cases together, and how the grade shares
+/// moved from the first of them to the last. `None` when none fall in the year.
+fn programme_of_year(t: &au::ProgrammeTrend, year: &Period) -> Option<AuditProgramme> {
+    let points: Vec<&au::TrendPoint> = t
+        .points
+        .iter()
+        .filter(|p| {
+            p.period
+                .as_ref()
+                .and_then(|x| Period::parse(&x.code).ok())
+                .is_some_and(|x| year.contains(&x))
+        })
+        .collect();
+    let (first, last) = (points.first()?, points.last()?);
+    let order = [
+        au::Grade::Outstanding,
+        au::Grade::Good,
+        au::Grade::RequiresImprovement,
+        au::Grade::Inadequate,
+    ];
+    let share_in = |p: &au::TrendPoint, g: au::Grade| -> Option<Decimal> {
+        p.overall
+            .as_ref()?
+            .grades
+            .iter()
+            .find(|x| x.grade == g as i32)
+            .and_then(|x| pdec(&x.share))
+    };
+    let grades: Vec<ProgrammeGrade> = order
+        .iter()
+        .map(|g| {
+            let n: u32 = points
+                .iter()
+                .filter_map(|p| p.overall.as_ref())
+                .flat_map(|o| o.grades.iter())
+                .filter(|x| x.grade == *g as i32)
+                .map(|x| x.count)
+                .sum();
+            ProgrammeGrade {
+                grade: grade_name(*g as i32).to_string(),
+                count: n,
+                share: None,
+                change: match (share_in(first, *g), share_in(last, *g)) {
+                    (Some(a), Some(b)) if points.len() > 1 => Some(b - a),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    let graded: u32 = grades.iter().map(|g| g.count).sum();
+    let grades: Vec<ProgrammeGrade> = grades
+        .into_iter()
+        .map(|g| ProgrammeGrade {
+            share: if graded > 0 {
+                Some(format::round(
+                    Decimal::from(g.count) / Decimal::from(graded) * Decimal::ONE_HUNDRED,
+                    1,
+                ))
+            } else {
+                None
+            },
+            ..g
+        })
+        .collect();
+    let cases: u32 = points.iter().map(|p| p.case_count).sum::<u32>().max(graded);
+    let titles: Vec<&str> = points.iter().map(|p| p.title.as_str()).collect();
+    let title = Some(common_title(&titles))
+        .filter(|t| !t.is_empty() && points.len() > 1)
+        .unwrap_or_else(|| t.programme.clone());
+    let period = |p: &au::TrendPoint| {
+        p.period
+            .as_ref()
+            .map(|x| x.code.clone())
+            .unwrap_or_default()
+    };
+    let (first_period, last_period) = (period(first), period(last));
+    let inputs: Vec<format::ProgrammeGradeInput<'_>> = grades
+        .iter()
+        .map(|g| format::ProgrammeGradeInput {
+            grade: &g.grade,
+            count: g.count,
+            change: g.change,
+        })
+        .collect();
+    let sentence = format::programme_sentence(
+        &title,
+        points.len() as u32,
+        (&first_period, &last_period),
+        cases,
+        &inputs,
+    );
+    Some(AuditProgramme {
+        programme: t.programme.clone(),
+        title,
+        audits: points.len() as u32,
+        first_period,
+        last_period,
+        cases,
+        grades,
+        sentence,
+        source: Source {
+            service: "audits".into(),
+            record: format!("audit programme {}", t.programme),
+            period: year.to_string(),
+        },
+    })
 }
 
 // ------------------------------------------------------------------------- training

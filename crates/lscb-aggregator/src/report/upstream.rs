@@ -322,6 +322,15 @@ fn trend_range(year: &Period, periods_expected: u32) -> Option<(String, String)>
     }
 }
 
+/// Whether a failed `GetSeries` only means that the indicator has no such series (no chart),
+/// rather than that the service failed to answer.
+fn trend_is_absent(s: &Status) -> bool {
+    matches!(
+        s.code(),
+        Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange
+    )
+}
+
 pub async fn fetch_indicators(
     c: &Clients,
     ctx: &CallCtx,
@@ -384,13 +393,13 @@ pub async fn fetch_indicators(
         }
     });
     for (i, r) in futures::future::join_all(calls).await {
-        // A missing trend line only loses a chart; a dead service fails the source.
+        // An indicator with no series of that shape has no chart; any other failure (busy
+        // database, reset stream, deadline) fails the source, so that the report says it is
+        // incomplete instead of silently dropping the trend tables' figures.
         let r = match r {
             Ok(r) => r,
-            Err(s) if matches!(s.code(), Code::Unavailable | Code::DeadlineExceeded) => {
-                return Err(s);
-            }
-            Err(_) => continue,
+            Err(s) if trend_is_absent(&s) => continue,
+            Err(s) => return Err(s),
         };
         if let Some(line) = r.lines.iter().find(|l| l.breakdown_value.is_empty()) {
             figures[i].trend = line
@@ -1545,6 +1554,38 @@ mod tests {
         assert!(ctx.remaining() > Duration::from_millis(1000));
         let ctx = CallCtx::from_request(&Request::new(()), Duration::from_secs(3));
         assert!(ctx.remaining() <= Duration::from_secs(3));
+    }
+
+    #[test]
+    fn only_an_absent_series_is_left_out_of_the_trends() {
+        assert!(trend_is_absent(&Status::not_found("no indicator")));
+        assert!(trend_is_absent(&Status::invalid_argument("from")));
+        for s in [
+            Status::internal("database is locked"),
+            Status::cancelled("operation was canceled"),
+            Status::unknown("h2 protocol error"),
+            Status::resource_exhausted("busy"),
+            Status::unavailable("down"),
+            Status::deadline_exceeded("late"),
+            Status::permission_denied("no"),
+        ] {
+            assert!(!trend_is_absent(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn programme_titles_are_the_common_start_of_their_audits() {
+        assert_eq!(
+            common_title(&[
+                "Front Door Reference Group referral audit 2015-04",
+                "Front Door Reference Group referral audit 2015-05",
+                "Front Door Reference Group referral audit 2016-01",
+            ]),
+            "Front Door Reference Group referral audit"
+        );
+        assert_eq!(common_title(&["Audit – April", "Audit – May"]), "Audit");
+        assert_eq!(common_title(&["Alpha", "Beta"]), "");
+        assert_eq!(common_title(&["Only one"]), "Only one");
     }
 
     #[test]

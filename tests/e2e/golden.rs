@@ -58,7 +58,15 @@ async fn markdown(c: &Clients) -> String {
         .await
         .expect("assemble the report")
         .into_inner();
-    assert!(r.complete, "every source answered: {:?}", r.failed_sources);
+    assert!(
+        r.complete,
+        "every source answered: {:?}",
+        r.sources
+            .iter()
+            .filter(|s| !s.error.is_empty())
+            .map(|s| format!("{}: {}", s.source, s.error))
+            .collect::<Vec<_>>()
+    );
     r.content
 }
 

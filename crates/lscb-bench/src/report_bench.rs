@@ -250,6 +250,15 @@ async fn add_copies(
     Ok((n_obs, n_audits, n_reviews))
 }
 
+pub(crate) fn first_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    let mut out = lines.iter().take(n).copied().collect::<Vec<_>>().join("\n");
+    if lines.len() > n {
+        out.push_str(&format!("\n… ({} more lines)", lines.len() - n));
+    }
+    out
+}
+
 /// One timed AssembleReport.
 async fn assemble(
     ch: &Channel,
@@ -342,17 +351,19 @@ pub(crate) async fn report_scenario(env: &Arc<Env>, report: &mut Report) -> anyh
         .arg("--quiet")
         .arg("--data-dir")
         .arg(&env.args.reference_data)
-        .env("LSCB_TOKEN", &token_str);
+        .env("LSCB_TOKEN", &token_str)
+        .env("RUST_LIB_BACKTRACE", "0")
+        .env("RUST_BACKTRACE", "0");
     if env.args.smoke {
         // The smoke run checks the path, not the figures: the catalogue loads in a second.
         seed.arg("--catalogue-only");
     }
     for (name, off) in [
-        ("--aggregator-url", 10),
-        ("--indicators-url", 11),
-        ("--audits-url", 12),
-        ("--training-url", 13),
-        ("--finance-url", 14),
+        ("--aggregator-url", 3),
+        ("--indicators-url", 4),
+        ("--audits-url", 5),
+        ("--training-url", 6),
+        ("--finance-url", 7),
     ] {
         seed.arg(name)
             .arg(format!("http://127.0.0.1:{}", env.port(off)));
@@ -361,7 +372,7 @@ pub(crate) async fn report_scenario(env: &Arc<Env>, report: &mut Report) -> anyh
     anyhow::ensure!(
         out.status.success(),
         "lscbctl seed failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        first_lines(&String::from_utf8_lossy(&out.stderr), 8)
     );
     let seed_secs = t.elapsed().as_secs_f64();
     let agg = crate::load::connections(&procs[0].url(), 1)

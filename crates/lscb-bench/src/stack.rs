@@ -52,6 +52,11 @@ impl Proc {
                 anyhow::bail!("{} exited before serving ({st}); see its log", self.name);
             }
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                // Still ours: a process that failed to bind would have exited.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if let Some(st) = self.child.try_wait()? {
+                    anyhow::bail!("{} exited after start ({st}); see its log", self.name);
+                }
                 return Ok(());
             }
             if t.elapsed() > timeout {
@@ -86,6 +91,16 @@ impl Drop for Proc {
     }
 }
 
+/// Refuses a port something else listens on: the harness would measure that instead.
+fn ensure_free(addr: SocketAddr) -> anyhow::Result<()> {
+    std::net::TcpListener::bind(addr).map(drop).map_err(|e| {
+        anyhow::anyhow!(
+            "port {} is taken ({e}); choose another --port-base",
+            addr.port()
+        )
+    })
+}
+
 impl Runner {
     pub(crate) fn bin(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
@@ -106,6 +121,8 @@ impl Runner {
             None => Command::new(bin),
         };
         c.env("TOKIO_WORKER_THREADS", self.server_threads.to_string())
+            .env("RUST_LIB_BACKTRACE", "0")
+            .env("RUST_BACKTRACE", "0")
             .env_remove("LSCB_CONFIG")
             .current_dir(&self.work);
         c
@@ -135,6 +152,7 @@ impl Runner {
             self.bin(bin).display()
         );
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        ensure_free(addr)?;
         let mut c = self.command(&self.bin(bin));
         c.env("LSCB_LISTEN", addr.to_string())
             .env("DATABASE_URL", db_url)
@@ -160,6 +178,7 @@ impl Runner {
     /// Starts this binary's hello-world server on `port`.
     pub(crate) fn hello(&self, port: u16) -> anyhow::Result<Proc> {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        ensure_free(addr)?;
         let me = std::env::current_exe()?;
         let mut c = self.command(&me);
         c.arg("hello-server").arg("--listen").arg(addr.to_string());

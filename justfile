@@ -67,10 +67,10 @@ fmt:
 # Benchmarks (about 10 minutes on 2 cores): lscb next to a tonic hello-world and raw SQLite/PostgreSQL inserts, servers and load generator on different cores; writes BENCHMARKS.md. PostgreSQL: LSCB_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432).
 bench:
     cargo build --release -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
-    ./target/release/lscb-bench run --out BENCHMARKS.md
+    "${CARGO_TARGET_DIR:-target}/release/lscb-bench" run --out BENCHMARKS.md
 
 # A seconds-long run of the benchmark harness on the debug build (CI): checks that it works, does not judge figures.
 bench-smoke:
     cargo build -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
     mkdir -p target/bench-smoke
-    ./target/debug/lscb-bench run --smoke --out target/bench-smoke/BENCHMARKS.md --notes /dev/null
+    "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" run --smoke --out target/bench-smoke/BENCHMARKS.md --notes /dev/null

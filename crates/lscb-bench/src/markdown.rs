@@ -225,10 +225,14 @@ impl Report {
             None => thousands(stream.rate),
         };
         b.push_str(&format!(
-            "| StreamObservations, one stream | {} | {} | {} (raw, one transaction) | **{}** | {:.1} s total | {} | {} |\n",
+            "| StreamObservations, one stream | {} | {} | {} | **{}** | {:.1} s total | {} | {} |\n",
             thousands(if stream.first_error.is_some() { 0.0 } else { stream.units as f64 }),
             stream_cell,
-            thousands(raw_one.rate),
+            if raw_one.rows == 0 {
+                "not measured: the stream was refused".to_string()
+            } else {
+                format!("{} (raw, one transaction)", thousands(raw_one.rate))
+            },
             if stream.first_error.is_some() { "n/a".into() } else { pct(rs) },
             stream.secs,
             secs(stream.server_cpu_s),
@@ -269,17 +273,28 @@ impl Report {
                 met: Some(fm.first_error.is_none() && rf >= 0.5),
             });
         }
+        let mut raws = vec![("1,000-row transactions", raw_batches)];
+        if raw_one.rows > 0 {
+            raws.push(("one transaction", raw_one));
+        }
+        if let Some((_, fr)) = fallback {
+            raws.push(("one transaction", fr));
+        }
+        let raws: Vec<String> = raws
+            .iter()
+            .map(|(how, r)| {
+                format!(
+                    "{} rows in {how}: {:.2} s (CPU {}, peak RSS {})",
+                    thousands(r.rows as f64),
+                    r.secs,
+                    secs(r.cpu_s),
+                    mb(r.peak_rss_kb)
+                )
+            })
+            .collect();
         b.push_str(&format!(
-            "\nBaselines: {} rows in {:.2} s (CPU {}, peak RSS {}); {} rows in {:.2} s (CPU {}, peak RSS {}). \
-             Service RSS idle before ingest {}, after {}.\n",
-            thousands(raw_batches.rows as f64),
-            raw_batches.secs,
-            secs(raw_batches.cpu_s),
-            mb(raw_batches.peak_rss_kb),
-            thousands(raw_one.rows as f64),
-            raw_one.secs,
-            secs(raw_one.cpu_s),
-            mb(raw_one.peak_rss_kb),
+            "\nBaselines: {}. Service RSS idle before ingest {}, after {}.\n",
+            raws.join("; "),
             mb(idle_kb),
             mb(final_kb)
         ));

@@ -13,7 +13,7 @@ use crate::rows::Workload;
 
 const CHUNK: u64 = 500;
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub(crate) struct RawResult {
     pub(crate) rows: u64,
     pub(crate) secs: f64,
@@ -56,6 +56,8 @@ pub(crate) async fn insert(
 ) -> anyhow::Result<RawResult> {
     let sqlite = db.is_sqlite();
     let backend = db.backend();
+    let cpu0 = crate::procstat::cpu_seconds(std::process::id());
+    crate::procstat::reset_peak(std::process::id());
     let t = Instant::now();
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let mut i = 0;
@@ -129,7 +131,9 @@ pub(crate) async fn insert(
         rows,
         secs,
         rate: rows as f64 / secs,
-        cpu_s: crate::procstat::cpu_seconds(std::process::id()),
+        cpu_s: crate::procstat::cpu_seconds(std::process::id())
+            .zip(cpu0)
+            .map(|(b, a)| b - a),
         peak_rss_kb: crate::procstat::peak_rss_kb(std::process::id()),
     })
 }

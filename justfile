@@ -72,5 +72,4 @@ bench:
 # A seconds-long run of the benchmark harness on the debug build (CI): checks that it works, does not judge figures.
 bench-smoke:
     cargo build -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
-    mkdir -p target/bench-smoke
-    "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" run --smoke --out target/bench-smoke/BENCHMARKS.md --notes /dev/null
+    "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" run --smoke --out "${CARGO_TARGET_DIR:-target}/bench-smoke.md" --notes /dev/null

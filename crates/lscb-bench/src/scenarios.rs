@@ -84,6 +84,9 @@ pub(crate) struct RunArgs {
     /// Only these scenarios (unary, ingest, resources, report); default all.
     #[arg(long, value_delimiter = ',')]
     pub(crate) only: Option<Vec<String>>,
+    /// Also write every figure as JSON here.
+    #[arg(long)]
+    pub(crate) json: Option<PathBuf>,
     /// Keep the scratch directory.
     #[arg(long)]
     pub(crate) keep: bool,
@@ -395,10 +398,9 @@ pub(crate) async fn run(args: RunArgs, plan: Plan) -> anyhow::Result<()> {
         notes.as_deref(),
     );
     std::fs::write(&env.args.out, md)?;
-    std::fs::write(
-        env.args.out.with_extension("json"),
-        serde_json::to_string_pretty(&report.json)?,
-    )?;
+    if let Some(j) = &env.args.json {
+        std::fs::write(j, serde_json::to_string_pretty(&report.json)?)?;
+    }
     eprintln!(
         "bench: wrote {} in {:.0} s",
         env.args.out.display(),

@@ -82,6 +82,11 @@ impl Db {
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true)
                     .create_if_missing(true)
+                    // A 32 MB page cache per connection and memory-mapped reads: the default
+                    // 2 MB cache made every read of a large table go back to pread
+                    // (found by `just bench`).
+                    .pragma("cache_size", "-32000")
+                    .pragma("mmap_size", "268435456")
             });
             DatabaseBackend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

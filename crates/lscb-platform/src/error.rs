@@ -126,6 +126,14 @@ pub enum Error {
     Internal(#[from] anyhow::Error),
 }
 
+/// How many field violations the `grpc-message` names before summarising the rest.
+pub const MAX_MESSAGE_VIOLATIONS: usize = 10;
+/// Longest `grpc-message` text before it is cut (it is percent-encoded on the wire).
+const MESSAGE_BUDGET_BYTES: usize = 2048;
+/// Raw bytes of field violations the `BadRequest` details carry (base64 on the wire), plus
+/// one line counting the rest: with the message this keeps trailers well under 16 KiB.
+const DETAILS_BUDGET_BYTES: usize = 6 * 1024;
+
 fn describe(v: &[FieldViolation]) -> String {
     v.iter()
         .map(|f| format!("{}: {}", f.field, f.description))
@@ -181,15 +189,47 @@ impl From<Error> for Status {
     fn from(e: Error) -> Status {
         match e {
             Error::Invalid(violations) => {
+                // Trailers carry both the message and the details; HTTP/2 clients refuse
+                // header lists much over 16 KiB (hyper's default), so a batch with
+                // thousands of bad rows names the first ones and says how many there are.
+                let total = violations.len();
                 let mut details = ErrorDetails::new();
+                let mut listed = 0;
+                let mut bytes = 0;
                 for v in &violations {
+                    bytes += v.field.len() + v.description.len() + 8;
+                    if bytes > DETAILS_BUDGET_BYTES {
+                        break;
+                    }
                     details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                    listed += 1;
                 }
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    format!("invalid argument: {}", describe(&violations)),
-                    details,
-                )
+                if listed < total {
+                    details.add_bad_request_violation(
+                        "",
+                        format!(
+                            "{} more fields at fault are not listed ({total} in all)",
+                            total - listed
+                        ),
+                    );
+                }
+                let shown = &violations[..total.min(MAX_MESSAGE_VIOLATIONS)];
+                let mut message = format!("invalid argument: {}", describe(shown));
+                if message.len() > MESSAGE_BUDGET_BYTES {
+                    let mut cut = MESSAGE_BUDGET_BYTES;
+                    while !message.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    message.truncate(cut);
+                    message.push('…');
+                }
+                if total > shown.len() {
+                    message.push_str(&format!(
+                        "; and {} more ({total} fields at fault; the first {listed} are in the BadRequest details)",
+                        total - shown.len()
+                    ));
+                }
+                Status::with_error_details(Code::InvalidArgument, message, details)
             }
             Error::NotFound(m) => Status::not_found(m),
             Error::AlreadyExists(m) | Error::Conflict(m) => Status::already_exists(m),
@@ -242,6 +282,41 @@ mod tests {
             .map(|f| f.field.as_str())
             .collect();
         assert_eq!(fields, ["rows[0].period", "rows[2].value"]);
+    }
+
+    #[test]
+    fn thousands_of_violations_stay_within_http2_trailer_limits() {
+        let mut v = Violations::new();
+        for i in 0..5000 {
+            v.add(
+                format!("rows[{i}].period"),
+                "'2015' is not a period: accepted forms are YYYY-YY, YYYY-YY-Qn and YYYY-MM",
+            );
+        }
+        let status: Status = Error::from(v).into();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().contains("rows[9].period"));
+        assert!(!status.message().contains("rows[10].period"));
+        assert!(
+            status.message().contains("5000 fields at fault"),
+            "{}",
+            status.message()
+        );
+        let br = status.get_details_bad_request().unwrap();
+        let listed = br.field_violations.len() - 1;
+        assert!(listed >= 40, "only {listed} listed");
+        assert_eq!(
+            br.field_violations[listed - 1].field,
+            format!("rows[{}].period", listed - 1)
+        );
+        let more = format!(
+            "{} more fields at fault are not listed (5000 in all)",
+            5000 - listed
+        );
+        assert_eq!(br.field_violations[listed].description, more);
+        // grpc-message (percent-encoded text) and grpc-status-details-bin (base64).
+        let size = status.message().len() * 3 / 2 + status.details().len() * 4 / 3;
+        assert!(size < 16 * 1024, "trailers of {size} bytes");
     }
 
     #[test]

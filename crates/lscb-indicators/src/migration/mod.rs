@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m_ind_0001_initial;
+mod m_ind_0002_series_index;
 
 /// The service's migrations, in order.
 #[derive(Debug)]
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m_ind_0001_initial::Migration)]
+        vec![
+            Box::new(m_ind_0001_initial::Migration),
+            Box::new(m_ind_0002_series_index::Migration),
+        ]
     }
 }

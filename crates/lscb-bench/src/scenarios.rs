@@ -779,7 +779,7 @@ pub(crate) async fn stream_once(
     };
     match r {
         Ok(resp) => {
-            let stored = resp.into_inner().observations.len() as u64;
+            let stored = resp.into_inner().stored_count;
             m.units = stored;
             m.rate = stored as f64 / m.secs;
             m.set_latencies(vec![el.as_micros() as u64]);

@@ -24,7 +24,11 @@ use crate::domain::{
 use crate::store::{NewRevision, RevisionFilter, Store, StoredRevision};
 
 /// Most rows one submission (or stream) may carry.
-pub const MAX_ROWS: usize = 200_000;
+pub const MAX_ROWS: usize = 2_000_000;
+
+/// Submissions up to this many rows echo every stored observation in their answer; larger
+/// ones answer with counts, so a bulk load's answer stays far below the message limit.
+pub const MAX_ECHOED_ROWS: usize = 1_000;
 
 /// The indicators API.
 #[derive(Debug, Clone)]
@@ -665,13 +669,20 @@ impl IndicatorApi {
                 claims.require_agency_write(&r.agency)?;
             }
         }
-        let hash = hex::encode(sha2::Sha256::digest(
-            pb::SubmitObservationsRequest {
-                idempotency_key: key.clone(),
-                rows: rows.clone(),
+        // The request's fingerprint, row by row (no copy of the whole batch).
+        let hash = {
+            let mut h = sha2::Sha256::new();
+            h.update(key.as_bytes());
+            let mut buf = Vec::new();
+            for r in &rows {
+                buf.clear();
+                r.encode_length_delimited(&mut buf)
+                    .map_err(|e| Error::Internal(e.into()))?;
+                h.update(&buf);
             }
-            .encode_to_vec(),
-        ));
+            hex::encode(h.finalize())
+        };
+        drop(rows);
 
         let txn = self.store.begin().await?;
         self.store.lock_partnership(&txn, &p.id).await?;
@@ -855,11 +866,18 @@ impl IndicatorApi {
                 domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
             domain::breakdown_warnings(&data, &defs, &cells).0
         };
+        let echoed = stored.len() <= MAX_ECHOED_ROWS;
         let response = pb::SubmitObservationsResponse {
             submission_id: submission_id.clone(),
-            observations: stored.iter().map(revision_to).collect(),
+            observations: if echoed {
+                stored.iter().map(revision_to).collect()
+            } else {
+                Vec::new()
+            },
             warnings: warnings.iter().map(warning_to).collect(),
             submitted_at: at.clone(),
+            stored_count: stored.len() as u64,
+            observations_omitted: !echoed,
         };
         self.store
             .insert_submission(

@@ -1054,6 +1054,79 @@ async fn a_stream_is_atomic() {
     s.shutdown().await;
 }
 
+async fn revision_total(c: &mut Client) -> u64 {
+    let r = c
+        .list_revisions(pb::ListRevisionsRequest {
+            indicator_code: "CAIT.CRIMES".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    r.page.unwrap().total_size
+}
+
+#[tokio::test]
+async fn a_bulk_stream_answers_with_counts_instead_of_echoing_every_row() {
+    let s = spawn().await;
+    let mut admin = client(s.admin().await).await;
+    catalogue(&mut admin).await;
+    let directory = lscb_platform::testing::test_directory();
+    let agencies: Vec<String> = directory
+        .partnership("bscb")
+        .unwrap()
+        .agencies
+        .iter()
+        .map(|a| a.code.clone())
+        .collect();
+    let mut rows = Vec::new();
+    for year in 1990..2026 {
+        let period = format!("{year}-{:02}", (year + 1) % 100);
+        for a in &agencies {
+            rows.push(row("CAIT.CRIMES", &period, a, "10"));
+        }
+    }
+    let n = rows.len();
+    assert!(n > 1_000, "{n} rows");
+    let msgs: Vec<_> = rows
+        .chunks(250)
+        .map(|c| pb::StreamObservationsRequest {
+            idempotency_key: "bulk-large".into(),
+            rows: c.to_vec(),
+        })
+        .collect();
+    let r = admin
+        .stream_observations(tokio_stream::iter(msgs.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.stored_count, n as u64);
+    assert!(r.observations_omitted);
+    assert!(r.observations.is_empty());
+    assert_eq!(revision_total(&mut admin).await, n as u64);
+    // A replay answers the same, small, response and stores nothing more.
+    let again = admin
+        .stream_observations(tokio_stream::iter(msgs))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.submission_id, r.submission_id);
+    assert_eq!(again.stored_count, n as u64);
+    assert_eq!(revision_total(&mut admin).await, n as u64);
+    // A small batch still echoes what it stored.
+    let small = submit(
+        &mut admin,
+        "small-1",
+        vec![row("CAIT.CRIMES", "2026-27", "WMP", "3")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(small.stored_count, 1);
+    assert!(!small.observations_omitted);
+    assert_eq!(small.observations.len(), 1);
+    s.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_locked_year_refuses_writes_and_nothing_changes() {
     let s = spawn().await;

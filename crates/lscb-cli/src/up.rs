@@ -93,11 +93,29 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
             (kind, r)
         });
     }
-    // Give the listeners a moment to bind before announcing them.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    if let Some(Ok((kind, Err(e)))) = tasks.try_join_next() {
-        let _ = tx.send(true);
-        anyhow::bail!("the {} service failed to start: {e:#}", kind.name());
+    // Announce the endpoints only once every service accepts connections (migrations run
+    // before a service binds, and take longer on a busy machine).
+    for kind in ServiceKind::ALL {
+        let addr = SocketAddr::new(args.host, port(kind));
+        let mut ready = false;
+        for _ in 0..600 {
+            if let Some(Ok((kind, Err(e)))) = tasks.try_join_next() {
+                let _ = tx.send(true);
+                anyhow::bail!("the {} service failed to start: {e:#}", kind.name());
+            }
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if !ready {
+            let _ = tx.send(true);
+            anyhow::bail!(
+                "the {} service did not start listening on {addr} within 30 s",
+                kind.name()
+            );
+        }
     }
     println!("lscb is up (partnership {}):", partnership.id);
     for kind in ServiceKind::ALL {

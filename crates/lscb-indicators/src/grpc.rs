@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use sha2::Digest;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::cache::ReadCache;
 use crate::domain::{
     self, Aggregation, Assessed, Comparator, Comparison, Definition, Direction, Frequency,
     IndicatorVersion, LockEvent, ObsInput, Polarity, Rag, Rule, RuleOp, Slice, Status as ObsStatus,
@@ -30,6 +31,47 @@ pub const MAX_ROWS: usize = 2_000_000;
 /// ones answer with counts, so a bulk load's answer stays far below the message limit.
 pub const MAX_ECHOED_ROWS: usize = 1_000;
 
+/// A batch as it arrives: each row parsed (its faults collected) and folded into the
+/// request's fingerprint, so the request itself need not be kept.
+struct Incoming {
+    key: String,
+    hash: sha2::Sha256,
+    inputs: Vec<Option<ObsInput>>,
+    v: Violations,
+    buf: Vec<u8>,
+}
+
+impl Incoming {
+    fn new(key: &str) -> Self {
+        let key = key.trim().to_string();
+        let mut hash = sha2::Sha256::new();
+        hash.update(key.as_bytes());
+        Self {
+            key,
+            hash,
+            inputs: Vec::new(),
+            v: Violations::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, r: &pb::ObservationInput) -> Result<(), Error> {
+        if self.inputs.len() >= MAX_ROWS {
+            return Err(Error::invalid(
+                "rows",
+                format!("at most {MAX_ROWS} rows per submission"),
+            ));
+        }
+        self.buf.clear();
+        r.encode_length_delimited(&mut self.buf)
+            .map_err(|e| Error::Internal(e.into()))?;
+        self.hash.update(&self.buf);
+        let i = self.inputs.len();
+        self.inputs.push(obs_input_from(&mut self.v, i, r));
+        Ok(())
+    }
+}
+
 /// The indicators API.
 #[derive(Debug, Clone)]
 pub struct IndicatorApi {
@@ -39,7 +81,8 @@ pub struct IndicatorApi {
 
 impl IndicatorApi {
     pub fn new(ctx: ServiceContext) -> Self {
-        let store = Store::new(ctx.db.clone());
+        let cache = std::sync::Arc::new(ReadCache::new(ctx.read_cache_ttl));
+        let store = Store::with_cache(ctx.db.clone(), cache);
         Self { ctx, store }
     }
 }
@@ -632,32 +675,28 @@ impl IndicatorApi {
     async fn submit(
         &self,
         claims: &Claims,
-        key: String,
-        rows: Vec<pb::ObservationInput>,
+        batch: Incoming,
     ) -> Result<pb::SubmitObservationsResponse, Error> {
         let p = self.ctx.partnership(claims)?;
         claims.require_writer()?;
-        let mut v = Violations::new();
-        let key = key.trim().to_string();
+        let Incoming {
+            key,
+            hash,
+            inputs,
+            mut v,
+            ..
+        } = batch;
         if key.is_empty() || key.len() > 200 {
             v.add(
                 "idempotency_key",
                 "is required: 1-200 characters, unique per batch",
             );
         }
-        if rows.is_empty() {
+        if inputs.is_empty() {
             v.add("rows", "give at least one row");
         }
-        if rows.len() > MAX_ROWS {
-            v.add("rows", format!("at most {MAX_ROWS} rows per submission"));
-        }
-        let inputs: Vec<Option<ObsInput>> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| obs_input_from(&mut v, i, r))
-            .collect();
         v.into_result()?;
-        let inputs: Vec<ObsInput> = inputs.into_iter().flatten().collect();
+        let mut inputs: Vec<ObsInput> = inputs.into_iter().flatten().collect();
         // A submitter writes only for its own agency; partnership-wide rows need an admin.
         for r in &inputs {
             if r.agency.is_empty() && claims.role != Role::Admin {
@@ -669,20 +708,7 @@ impl IndicatorApi {
                 claims.require_agency_write(&r.agency)?;
             }
         }
-        // The request's fingerprint, row by row (no copy of the whole batch).
-        let hash = {
-            let mut h = sha2::Sha256::new();
-            h.update(key.as_bytes());
-            let mut buf = Vec::new();
-            for r in &rows {
-                buf.clear();
-                r.encode_length_delimited(&mut buf)
-                    .map_err(|e| Error::Internal(e.into()))?;
-                h.update(&buf);
-            }
-            hex::encode(h.finalize())
-        };
-        drop(rows);
+        let hash = hex::encode(hash.finalize());
 
         let txn = self.store.begin().await?;
         self.store.lock_partnership(&txn, &p.id).await?;
@@ -699,6 +725,12 @@ impl IndicatorApi {
         }
         let versions = self.store.current_definitions(&*txn, &p.id).await?;
         let defs = definitions(&versions);
+        // "2006-07" is July 2006 for a monthly indicator (it parses as the year 2006-07).
+        for r in &mut inputs {
+            if let Some(d) = defs.get(&r.indicator) {
+                r.period = r.period.read_as(d.frequency.granularity());
+            }
+        }
         let mut v = Violations::new();
         let mut values = Vec::with_capacity(inputs.len());
         for (i, r) in inputs.iter().enumerate() {
@@ -813,25 +845,34 @@ impl IndicatorApi {
                 return Err(locked_error(Period::year(fy), e));
             }
         }
-        let new: Vec<NewRevision> = inputs
-            .iter()
-            .zip(&values)
-            .map(|(r, val)| NewRevision {
+        // Built chunk by chunk as they are written.
+        let new = |i: usize| {
+            let r = &inputs[i];
+            NewRevision {
                 key: r.key(),
-                value: val.unwrap_or_default(),
+                value: values[i].unwrap_or_default(),
                 numerator: r.numerator,
                 denominator: r.denominator,
                 status: r.status,
                 comment: r.comment.clone(),
                 definition_version: versions.get(&r.indicator).map(|x| x.version).unwrap_or(0),
-            })
-            .collect();
+            }
+        };
         let submission_id = uuid::Uuid::new_v4().to_string();
         let at = crate::store::now();
         let actor = claims.actor();
-        let stored = self
+        let inserted = self
             .store
-            .insert_revisions(&txn, &p.id, &submission_id, &actor, &at, &new)
+            .insert_revisions(
+                &txn,
+                &p.id,
+                &submission_id,
+                &actor,
+                &at,
+                inputs.len(),
+                new,
+                MAX_ECHOED_ROWS,
+            )
             .await?;
         // Breakdown parts against totals for the cells touched.
         let mut cells: Vec<(String, Period, String)> = inputs
@@ -866,17 +907,13 @@ impl IndicatorApi {
                 domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
             domain::breakdown_warnings(&data, &defs, &cells).0
         };
-        let echoed = stored.len() <= MAX_ECHOED_ROWS;
+        let echoed = inserted.count <= MAX_ECHOED_ROWS;
         let response = pb::SubmitObservationsResponse {
             submission_id: submission_id.clone(),
-            observations: if echoed {
-                stored.iter().map(revision_to).collect()
-            } else {
-                Vec::new()
-            },
+            observations: inserted.stored.iter().map(revision_to).collect(),
             warnings: warnings.iter().map(warning_to).collect(),
             submitted_at: at.clone(),
-            stored_count: stored.len() as u64,
+            stored_count: inserted.count as u64,
             observations_omitted: !echoed,
         };
         self.store
@@ -891,7 +928,7 @@ impl IndicatorApi {
                 &at,
             )
             .await?;
-        txn.commit().await?;
+        self.store.commit(txn, &p.id).await?;
         Ok(response)
     }
 }
@@ -966,7 +1003,7 @@ impl IndicatorService for IndicatorApi {
             .store
             .upsert_definition(&txn, &p.id, &def, &claims.actor())
             .await?;
-        txn.commit().await.map_err(Error::from)?;
+        self.store.commit(txn, &p.id).await?;
         Ok(Response::new(pb::UpsertIndicatorResponse {
             indicator: Some(indicator_to(&iv)),
             changed,
@@ -1042,9 +1079,12 @@ impl IndicatorService for IndicatorApi {
     ) -> Result<Response<pb::SubmitObservationsResponse>, Status> {
         let claims = caller(&request)?;
         let req = request.into_inner();
-        Ok(Response::new(
-            self.submit(&claims, req.idempotency_key, req.rows).await?,
-        ))
+        let mut batch = Incoming::new(&req.idempotency_key);
+        for r in &req.rows {
+            batch.push(r)?;
+        }
+        drop(req);
+        Ok(Response::new(self.submit(&claims, batch).await?))
     }
 
     async fn stream_observations(
@@ -1054,32 +1094,25 @@ impl IndicatorService for IndicatorApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let mut stream = request.into_inner();
-        let mut key: Option<String> = None;
-        let mut rows = Vec::new();
+        let mut batch: Option<Incoming> = None;
         let mut n = 0usize;
+        // Each message's rows are parsed as it arrives and the message dropped.
         while let Some(msg) = stream.message().await? {
-            match &key {
-                None => key = Some(msg.idempotency_key.clone()),
-                Some(k) if !msg.idempotency_key.is_empty() && msg.idempotency_key != *k => {
-                    return Err(Error::invalid(
-                        format!("messages[{n}].idempotency_key"),
-                        format!("differs from the first message's key '{k}'"),
-                    )
-                    .into());
-                }
-                _ => {}
+            let b = batch.get_or_insert_with(|| Incoming::new(&msg.idempotency_key));
+            if !msg.idempotency_key.is_empty() && msg.idempotency_key.trim() != b.key {
+                return Err(Error::invalid(
+                    format!("messages[{n}].idempotency_key"),
+                    format!("differs from the first message's key '{}'", b.key),
+                )
+                .into());
             }
-            rows.extend(msg.rows);
-            if rows.len() > MAX_ROWS {
-                return Err(
-                    Error::invalid("rows", format!("at most {MAX_ROWS} rows per stream")).into(),
-                );
+            for r in &msg.rows {
+                b.push(r)?;
             }
             n += 1;
         }
-        Ok(Response::new(
-            self.submit(&claims, key.unwrap_or_default(), rows).await?,
-        ))
+        let batch = batch.unwrap_or_else(|| Incoming::new(""));
+        Ok(Response::new(self.submit(&claims, batch).await?))
     }
 
     async fn list_revisions(
@@ -1209,7 +1242,7 @@ impl IndicatorService for IndicatorApi {
             }
         }
         self.store.set_benchmarks(&txn, &p.id, &items).await?;
-        txn.commit().await.map_err(Error::from)?;
+        self.store.commit(txn, &p.id).await?;
         Ok(Response::new(pb::SetBenchmarksResponse {
             benchmarks: items.iter().map(benchmark_to).collect(),
         }))
@@ -1222,6 +1255,11 @@ impl IndicatorService for IndicatorApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         let req = request.into_inner();
+        let cache = self.store.cache();
+        let ticket = cache.ticket(&p.id, &req);
+        if let Some(answer) = cache.get(&cache.series, &ticket) {
+            return Ok(Response::new(answer));
+        }
         let mut v = Violations::new();
         let code = req.indicator_code.trim().to_string();
         if code.is_empty() {
@@ -1254,6 +1292,7 @@ impl IndicatorService for IndicatorApi {
             return Err(Error::invalid("from", "is required").into());
         };
         let g = granularity.unwrap_or(def.frequency.granularity());
+        let (from, to) = (from.read_as(g), to.read_as(g));
         let mut v = Violations::new();
         if g < def.frequency.granularity() {
             v.add(
@@ -1347,10 +1386,12 @@ impl IndicatorService for IndicatorApi {
                     .collect(),
             })
             .collect();
-        Ok(Response::new(pb::GetSeriesResponse {
+        let answer = pb::GetSeriesResponse {
             indicator: Some(indicator_to(iv)),
             lines,
-        }))
+        };
+        cache.put(&cache.series, ticket, &answer);
+        Ok(Response::new(answer))
     }
 
     async fn get_scorecard(
@@ -1360,6 +1401,11 @@ impl IndicatorService for IndicatorApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         let req = request.into_inner();
+        let cache = self.store.cache();
+        let ticket = cache.ticket(&p.id, &req);
+        if let Some(answer) = cache.get(&cache.scorecard, &ticket) {
+            return Ok(Response::new(answer));
+        }
         let mut v = Violations::new();
         let year = year_from(&mut v, "year", req.year.as_ref());
         v.into_result()?;
@@ -1485,7 +1531,7 @@ impl IndicatorService for IndicatorApi {
                 description: def.description.clone(),
             });
         }
-        Ok(Response::new(pb::GetScorecardResponse {
+        let answer = pb::GetScorecardResponse {
             year: pp(year),
             previous_year: pp(year.previous()),
             rows: out,
@@ -1493,7 +1539,9 @@ impl IndicatorService for IndicatorApi {
                 .get(&fy)
                 .and_then(|h| domain::lock_in_force(h))
                 .is_some(),
-        }))
+        };
+        cache.put(&cache.scorecard, ticket, &answer);
+        Ok(Response::new(answer))
     }
 
     async fn get_completeness(
@@ -1717,7 +1765,7 @@ impl IndicatorService for IndicatorApi {
         self.store
             .upsert_rule(&txn, &p.id, &rule, &claims.actor())
             .await?;
-        txn.commit().await.map_err(Error::from)?;
+        self.store.commit(txn, &p.id).await?;
         Ok(Response::new(pb::UpsertValidationRuleResponse {
             rule: Some(rule_to(&rule)),
         }))
@@ -1919,7 +1967,7 @@ impl IndicatorApi {
         self.store
             .add_lock_event(&txn, &p.id, fy, h.len(), &e)
             .await?;
-        txn.commit().await?;
+        self.store.commit(txn, &p.id).await?;
         h.push(e);
         Ok(lock_to(year, &h))
     }

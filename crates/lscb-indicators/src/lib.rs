@@ -1,6 +1,7 @@
 //! The indicators service: the partnership's performance dataset — indicator definitions,
 //! observations per period and agency, targets, benchmarks and the figures derived from them.
 
+pub mod cache;
 pub mod domain;
 pub mod entity;
 pub mod grpc;

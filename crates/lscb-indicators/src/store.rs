@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use lscb_platform::{Db, Error, Period, Result, WriteTxn};
 use rust_decimal::Decimal;
@@ -12,6 +14,7 @@ use sea_orm::{
     QueryOrder, Statement, Value,
 };
 
+use crate::cache::ReadCache;
 use crate::domain::{
     Benchmark, Comparator, Definition, IndicatorVersion, LockEvent, ObsKey, ObsValue, Rule, Status,
 };
@@ -86,6 +89,14 @@ pub struct NewRevision {
     pub definition_version: u32,
 }
 
+/// What [`Store::insert_revisions`] stored.
+#[derive(Debug)]
+pub struct Inserted {
+    pub count: usize,
+    /// The stored revisions in row order; empty when more rows were stored than asked to echo.
+    pub stored: Vec<StoredRevision>,
+}
+
 /// A stored submission (idempotency record).
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -107,11 +118,23 @@ pub struct RevisionFilter {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    cache: Arc<ReadCache>,
 }
 
 impl Store {
+    /// A store without a read cache.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self::with_cache(db, Arc::new(ReadCache::new(Duration::ZERO)))
+    }
+
+    /// A store whose commits invalidate `cache`.
+    pub fn with_cache(db: Db, cache: Arc<ReadCache>) -> Self {
+        Self { db, cache }
+    }
+
+    /// The read cache this store's commits invalidate.
+    pub fn cache(&self) -> &ReadCache {
+        &self.cache
     }
 
     pub fn db(&self) -> &Db {
@@ -133,6 +156,14 @@ impl Store {
 
     pub async fn begin(&self) -> Result<WriteTxn> {
         Ok(self.db.begin_write().await?)
+    }
+
+    /// Commits a write of `partnership` and makes its cached read answers stale.
+    pub async fn commit(&self, txn: WriteTxn, partnership: &str) -> Result<()> {
+        let done = txn.commit().await;
+        // Invalidate even when the commit reports an error: it may have been applied.
+        self.cache.invalidate(partnership);
+        Ok(done?)
     }
 
     /// Serialises writers of one partnership on PostgreSQL (a transaction-scoped advisory
@@ -308,8 +339,11 @@ impl Store {
     // ---------------------------------------------------------------------------------
     // Observations
 
-    /// Stores one new revision per row (rows name distinct observations). Returns the
-    /// stored revisions in row order.
+    /// Stores one new revision per row `row(0..count)` (rows name distinct observations),
+    /// `CHUNK` rows per statement, building each chunk's rows only when it is written so a large load is never
+    /// held in memory twice. Returns how many were stored and, when that is at most
+    /// `echo_up_to`, the stored revisions in row order.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_revisions(
         &self,
         txn: &WriteTxn,
@@ -317,16 +351,27 @@ impl Store {
         submission_id: &str,
         actor: &str,
         at: &str,
-        rows: &[NewRevision],
-    ) -> Result<Vec<StoredRevision>> {
-        if rows.is_empty() {
-            return Ok(vec![]);
+        count: usize,
+        row: impl Fn(usize) -> NewRevision,
+        echo_up_to: usize,
+    ) -> Result<Inserted> {
+        let echo = count <= echo_up_to;
+        let mut out = Inserted {
+            count,
+            stored: Vec::with_capacity(if echo { count } else { 0 }),
+        };
+        if count == 0 {
+            return Ok(out);
         }
-        let codes: HashSet<&str> = rows.iter().map(|r| r.key.indicator.as_str()).collect();
-        let fys: HashSet<i64> = rows
-            .iter()
-            .map(|r| r.key.period.financial_year_start() as i64)
-            .collect();
+        let mut codes: HashSet<String> = HashSet::new();
+        let mut fys: HashSet<i64> = HashSet::new();
+        for r in (0..count).map(&row) {
+            fys.insert(r.key.period.financial_year_start() as i64);
+            if !codes.contains(&r.key.indicator) {
+                codes.insert(r.key.indicator);
+            }
+        }
+        // The observations this batch may revise, as they were before it.
         let existing = observation::Entity::find()
             .filter(observation::Column::Partnership.eq(partnership))
             .filter(observation::Column::IndicatorCode.is_in(codes))
@@ -347,96 +392,105 @@ impl Store {
                 )
             })
             .collect();
-        let mut new_obs = Vec::new();
-        let mut new_revs = Vec::new();
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let k = (
-                r.key.indicator.clone(),
-                r.key.period.to_string(),
-                r.key.agency.clone(),
-                r.key.breakdown.clone(),
-            );
-            let (obs_id, revision, first) = match by_key.get_mut(&k) {
-                Some(m) => {
-                    let rev = m.current_revision + 1;
-                    let res = observation::Entity::update_many()
-                        .col_expr(
-                            observation::Column::CurrentRevision,
-                            sea_orm::sea_query::Expr::value(rev),
-                        )
-                        .filter(observation::Column::Id.eq(m.id.as_str()))
-                        .filter(observation::Column::CurrentRevision.eq(m.current_revision))
-                        .exec(&**txn)
-                        .await?;
-                    if res.rows_affected != 1 {
-                        return Err(Error::Internal(anyhow::anyhow!(
-                            "observation {} changed under the writer lock",
-                            m.id
-                        )));
+        let mut rows = (0..count).map(&row).peekable();
+        let mut new_obs = Vec::with_capacity(CHUNK);
+        let mut new_revs = Vec::with_capacity(CHUNK);
+        while rows.peek().is_some() {
+            for r in rows.by_ref().take(CHUNK) {
+                let k = (
+                    r.key.indicator.clone(),
+                    r.key.period.to_string(),
+                    r.key.agency.clone(),
+                    r.key.breakdown.clone(),
+                );
+                // Rows name distinct observations (checked before), so a row that is not
+                // in `by_key` is new and no later row of this batch names it again.
+                let (obs_id, revision, first) = match by_key.get_mut(&k) {
+                    Some(m) => {
+                        let rev = m.current_revision + 1;
+                        let res = observation::Entity::update_many()
+                            .col_expr(
+                                observation::Column::CurrentRevision,
+                                sea_orm::sea_query::Expr::value(rev),
+                            )
+                            .filter(observation::Column::Id.eq(m.id.as_str()))
+                            .filter(observation::Column::CurrentRevision.eq(m.current_revision))
+                            .exec(&**txn)
+                            .await?;
+                        if res.rows_affected != 1 {
+                            return Err(Error::Internal(anyhow::anyhow!(
+                                "observation {} changed under the writer lock",
+                                m.id
+                            )));
+                        }
+                        m.current_revision = rev;
+                        (m.id.clone(), rev, m.first_received_at.clone())
                     }
-                    m.current_revision = rev;
-                    (m.id.clone(), rev, m.first_received_at.clone())
+                    None => {
+                        let id = new_id();
+                        let fy_start = r.key.period.financial_year_start() as i64;
+                        let (indicator_code, period, agency_code, breakdown_value) = k;
+                        new_obs.push(observation::ActiveModel::from(observation::Model {
+                            id: id.clone(),
+                            partnership: partnership.into(),
+                            indicator_code,
+                            period,
+                            fy_start,
+                            agency_code,
+                            breakdown_value,
+                            current_revision: 1,
+                            first_received_at: at.into(),
+                        }));
+                        (id, 1, at.to_string())
+                    }
+                };
+                let value = r.value.normalize();
+                let numerator = r.numerator.map(|d| d.normalize());
+                let denominator = r.denominator.map(|d| d.normalize());
+                new_revs.push(revision::ActiveModel::from(revision::Model {
+                    id: new_id(),
+                    observation_id: obs_id.clone(),
+                    revision,
+                    value: value.to_string(),
+                    numerator: numerator.map(|d| d.to_string()),
+                    denominator: denominator.map(|d| d.to_string()),
+                    status: r.status.as_str().into(),
+                    comment: r.comment.clone(),
+                    definition_version: r.definition_version as i64,
+                    submitted_by: actor.into(),
+                    submitted_at: at.into(),
+                    submission_id: submission_id.into(),
+                }));
+                if echo {
+                    out.stored.push(StoredRevision {
+                        observation_id: obs_id,
+                        key: r.key,
+                        revision: revision as u32,
+                        value,
+                        numerator,
+                        denominator,
+                        status: r.status,
+                        comment: r.comment,
+                        definition_version: r.definition_version,
+                        submitted_by: actor.into(),
+                        submitted_at: at.into(),
+                        submission_id: submission_id.into(),
+                        current: true,
+                        first_received_at: first,
+                    });
                 }
-                None => {
-                    let m = observation::Model {
-                        id: new_id(),
-                        partnership: partnership.into(),
-                        indicator_code: k.0.clone(),
-                        period: k.1.clone(),
-                        fy_start: r.key.period.financial_year_start() as i64,
-                        agency_code: k.2.clone(),
-                        breakdown_value: k.3.clone(),
-                        current_revision: 1,
-                        first_received_at: at.into(),
-                    };
-                    new_obs.push(observation::ActiveModel::from(m.clone()));
-                    let id = m.id.clone();
-                    by_key.insert(k, m);
-                    (id, 1, at.to_string())
-                }
-            };
-            let rm = revision::Model {
-                id: new_id(),
-                observation_id: obs_id.clone(),
-                revision,
-                value: r.value.normalize().to_string(),
-                numerator: r.numerator.map(|d| d.normalize().to_string()),
-                denominator: r.denominator.map(|d| d.normalize().to_string()),
-                status: r.status.as_str().into(),
-                comment: r.comment.clone(),
-                definition_version: r.definition_version as i64,
-                submitted_by: actor.into(),
-                submitted_at: at.into(),
-                submission_id: submission_id.into(),
-            };
-            new_revs.push(revision::ActiveModel::from(rm));
-            out.push(StoredRevision {
-                observation_id: obs_id,
-                key: r.key.clone(),
-                revision: revision as u32,
-                value: r.value.normalize(),
-                numerator: r.numerator.map(|d| d.normalize()),
-                denominator: r.denominator.map(|d| d.normalize()),
-                status: r.status,
-                comment: r.comment.clone(),
-                definition_version: r.definition_version,
-                submitted_by: actor.into(),
-                submitted_at: at.into(),
-                submission_id: submission_id.into(),
-                current: true,
-                first_received_at: first,
-            });
-        }
-        for chunk in new_obs.chunks(CHUNK) {
-            observation::Entity::insert_many(chunk.to_vec())
-                .exec(&**txn)
-                .await?;
-        }
-        for chunk in new_revs.chunks(CHUNK) {
-            revision::Entity::insert_many(chunk.to_vec())
-                .exec(&**txn)
-                .await?;
+            }
+            // Observations before the revisions that refer to them.
+            if !new_obs.is_empty() {
+                observation::Entity::insert_many(std::mem::take(&mut new_obs))
+                    .exec(&**txn)
+                    .await?;
+            }
+            if !new_revs.is_empty() {
+                revision::Entity::insert_many(std::mem::take(&mut new_revs))
+                    .exec(&**txn)
+                    .await?;
+            }
         }
         Ok(out)
     }

@@ -117,13 +117,20 @@ async fn a_new_value_is_a_new_revision_never_an_overwrite_on_both_backends() {
                 "sub1",
                 "a",
                 "2016-04-01T00:00:00.000000Z",
-                &[
-                    rev("CAIT.CRIMES", "2014-15", "WMP", "1517"),
-                    rev("CAIT.CRIMES", "2015-16", "WMP", "2030"),
-                ],
+                2,
+                |i| {
+                    [
+                        rev("CAIT.CRIMES", "2014-15", "WMP", "1517"),
+                        rev("CAIT.CRIMES", "2015-16", "WMP", "2030"),
+                    ][i]
+                        .clone()
+                },
+                10,
             )
             .await
             .unwrap();
+        assert_eq!(first.count, 2);
+        let first = first.stored;
         txn.commit().await.unwrap();
         assert_eq!(first.iter().map(|r| r.revision).collect::<Vec<_>>(), [1, 1]);
         let txn = s.begin().await.unwrap();
@@ -134,10 +141,13 @@ async fn a_new_value_is_a_new_revision_never_an_overwrite_on_both_backends() {
                 "sub2",
                 "b",
                 "2016-05-01T00:00:00.000000Z",
-                &[rev("CAIT.CRIMES", "2015-16", "WMP", "2031")],
+                1,
+                |_| rev("CAIT.CRIMES", "2015-16", "WMP", "2031"),
+                10,
             )
             .await
-            .unwrap();
+            .unwrap()
+            .stored;
         txn.commit().await.unwrap();
         assert_eq!(second[0].revision, 2, "{name}");
         assert_eq!(second[0].observation_id, first[1].observation_id);
@@ -262,5 +272,98 @@ async fn submissions_benchmarks_rules_and_locks_on_both_backends() {
         assert_eq!(h[&2015].len(), 2);
         assert!(crate::domain::lock_in_force(&h[&2015]).is_none());
         assert_eq!(h[&2015][1].reason, "late police data");
+    }
+}
+
+/// A load larger than one statement's chunk is written chunk by chunk: new observations and
+/// revisions of existing ones mixed across chunks, counted, and not echoed above the limit.
+#[tokio::test]
+async fn a_large_load_is_written_in_chunks_with_revisions_across_them() {
+    let months: Vec<String> = (2012..2022)
+        .flat_map(|y| (1..=12).map(move |m| format!("{y}-{m:02}")))
+        .collect();
+    let agencies = ["WMP", "BCC", "BCH", "BSMHFT", "SWBH"];
+    let cells: Vec<(String, &str)> = months
+        .iter()
+        .flat_map(|m| agencies.iter().map(move |a| (m.clone(), *a)))
+        .collect();
+    assert_eq!(cells.len(), 600);
+    for (name, db) in databases().await {
+        crate::migrate(&db).await.unwrap();
+        let s = Store::new(db.clone());
+        // First 400 cells, echoed.
+        let txn = s.begin().await.unwrap();
+        let first = s
+            .insert_revisions(
+                &txn,
+                "bscb",
+                "sub1",
+                "a",
+                "2016-04-01T00:00:00.000000Z",
+                400,
+                |i| rev("T.M", &cells[i].0, cells[i].1, "1"),
+                1_000,
+            )
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!((first.count, first.stored.len()), (400, 400), "{name}");
+        // All 600 (200 new, 400 revised) plus 600 of another indicator: 1,200 rows in three
+        // chunks, not echoed above a limit of 1,000.
+        let txn = s.begin().await.unwrap();
+        let second = s
+            .insert_revisions(
+                &txn,
+                "bscb",
+                "sub2",
+                "b",
+                "2016-05-01T00:00:00.000000Z",
+                1_200,
+                |i| {
+                    let (m, a) = &cells[i % 600];
+                    rev(
+                        if i < 600 { "T.M" } else { "T.N" },
+                        m,
+                        a,
+                        if i < 600 { "2" } else { "3" },
+                    )
+                },
+                1_000,
+            )
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!((second.count, second.stored.len()), (1_200, 0), "{name}");
+        let cur = s
+            .current_observations(db.conn(), "bscb", None, None)
+            .await
+            .unwrap();
+        assert_eq!(cur.len(), 1_200, "{name}");
+        let of = |code: &str, revision: u32| {
+            cur.iter()
+                .filter(|r| r.key.indicator == code && r.revision == revision)
+                .count()
+        };
+        assert_eq!(of("T.M", 2), 400, "{name}");
+        assert_eq!(of("T.M", 1), 200, "{name}");
+        assert_eq!(of("T.N", 1), 600, "{name}");
+        assert!(
+            cur.iter()
+                .filter(|r| r.key.indicator == "T.M")
+                .all(|r| r.value == n("2")),
+            "{name}"
+        );
+        // The first revisions are kept.
+        let all = s
+            .revisions(
+                "bscb",
+                &RevisionFilter {
+                    indicator: "T.M".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1_000, "{name}");
     }
 }

@@ -1541,3 +1541,224 @@ async fn the_reference_scorecard_on_postgres() {
     assert_eq!(e.code(), Code::AlreadyExists);
     s.shutdown().await;
 }
+
+async fn spawn_with_cache(db: Db, ttl: std::time::Duration) -> TestServer {
+    TestServer::spawn(db, move |l, mut ctx, sd| {
+        ctx.read_cache_ttl = ttl;
+        lscb_indicators::serve(l, ctx, sd)
+    })
+    .await
+}
+
+async fn series_values(c: &mut Client, code: &str, from: &str, to: &str) -> Vec<String> {
+    c.get_series(pb::GetSeriesRequest {
+        indicator_code: code.into(),
+        from: per(from),
+        to: per(to),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .lines[0]
+        .points
+        .iter()
+        .map(|p| p.value.clone())
+        .collect()
+}
+
+/// Cached answers of GetSeries and GetScorecard follow every write of the serving process at
+/// once: observations, revisions, definitions, benchmarks and year locks.
+#[tokio::test]
+async fn cached_read_answers_follow_every_write() {
+    use pb::{Aggregation as A, Frequency as F, Polarity as P, Unit as U};
+    for (name, db) in lscb_platform::testing::databases().await {
+        lscb_indicators::migrate(&db).await.unwrap();
+        let s = spawn_with_cache(db, std::time::Duration::from_secs(3600)).await;
+        let mut admin = client(s.admin().await).await;
+        let mut reader = client(s.reader().await).await;
+        upsert(
+            &mut admin,
+            indicator("T.REFERRALS", U::Count, P::Context, F::Monthly, A::Sum),
+        )
+        .await;
+        submit(
+            &mut admin,
+            "a",
+            vec![
+                row("T.REFERRALS", "2015-04", "WMP", "5"),
+                row("T.REFERRALS", "2015-05", "WMP", "6"),
+            ],
+        )
+        .await
+        .unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                series_values(&mut reader, "T.REFERRALS", "2015-04", "2015-05").await,
+                ["5", "6"],
+                "{name}"
+            );
+        }
+        // A revision and a new cell.
+        submit(
+            &mut admin,
+            "b",
+            vec![
+                row("T.REFERRALS", "2015-04", "WMP", "7"),
+                row("T.REFERRALS", "2015-05", "BCC-PEOPLE", "1"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            series_values(&mut reader, "T.REFERRALS", "2015-04", "2015-05").await,
+            ["7", "7"],
+            "{name}"
+        );
+        // A new version of the definition.
+        let mut d = indicator("T.REFERRALS", U::Count, P::Context, F::Monthly, A::Sum);
+        d.title = "Referrals, renamed".into();
+        upsert(&mut admin, d).await;
+        let s1 = reader
+            .get_series(pb::GetSeriesRequest {
+                indicator_code: "T.REFERRALS".into(),
+                from: per("2015-04"),
+                to: per("2015-04"),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let renamed = s1.indicator.unwrap();
+        assert_eq!(renamed.version, 2, "{name}");
+        assert_eq!(
+            renamed.definition.unwrap().title,
+            "Referrals, renamed",
+            "{name}"
+        );
+        // The scorecard's lock flag follows LockYear.
+        let before = scorecard(&mut reader, "2015-16").await;
+        assert!(!before.locked, "{name}");
+        admin
+            .lock_year(pb::LockYearRequest {
+                year: per("2015-16"),
+                reason: "approved by the board".into(),
+            })
+            .await
+            .unwrap();
+        assert!(scorecard(&mut reader, "2015-16").await.locked, "{name}");
+        s.shutdown().await;
+    }
+}
+
+/// Another process writing to the same database cannot invalidate this process's cache: its
+/// writes show after at most the time-to-live, and at once with the cache off.
+#[tokio::test]
+async fn another_writer_shows_after_the_ttl_or_at_once_without_cache() {
+    use pb::{Aggregation as A, Frequency as F, Polarity as P, Unit as U};
+    let db = lscb_platform::testing::sqlite_memory().await;
+    lscb_indicators::migrate(&db).await.unwrap();
+    let cached = spawn_with_cache(db.clone(), std::time::Duration::from_millis(200)).await;
+    let uncached = spawn_with_cache(db.clone(), std::time::Duration::ZERO).await;
+    let writer = spawn_with_cache(db, std::time::Duration::ZERO).await;
+    let mut w = client(writer.admin().await).await;
+    let mut c = client(cached.reader().await).await;
+    let mut u = client(uncached.reader().await).await;
+    upsert(
+        &mut w,
+        indicator("T.REFERRALS", U::Count, P::Context, F::Monthly, A::Sum),
+    )
+    .await;
+    submit(&mut w, "a", vec![row("T.REFERRALS", "2015-04", "WMP", "5")])
+        .await
+        .unwrap();
+    assert_eq!(
+        series_values(&mut c, "T.REFERRALS", "2015-04", "2015-04").await,
+        ["5"]
+    );
+    submit(&mut w, "b", vec![row("T.REFERRALS", "2015-04", "WMP", "8")])
+        .await
+        .unwrap();
+    assert_eq!(
+        series_values(&mut u, "T.REFERRALS", "2015-04", "2015-04").await,
+        ["8"]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        series_values(&mut c, "T.REFERRALS", "2015-04", "2015-04").await,
+        ["8"]
+    );
+}
+
+/// "2006-07" reads as the financial year 2006-07 and as July 2006; for a monthly indicator
+/// (and a monthly series) it is the month.
+#[tokio::test]
+async fn a_month_written_like_a_financial_year_is_the_month_of_a_monthly_indicator() {
+    use pb::{Aggregation as A, Frequency as F, Polarity as P, Unit as U};
+    let s = spawn().await;
+    let mut admin = client(s.admin().await).await;
+    upsert(
+        &mut admin,
+        indicator("T.MONTHLY", U::Count, P::Context, F::Monthly, A::Sum),
+    )
+    .await;
+    upsert(
+        &mut admin,
+        indicator("T.ANNUAL", U::Count, P::Context, F::Annual, A::Sum),
+    )
+    .await;
+    let r = submit(
+        &mut admin,
+        "m",
+        vec![
+            row("T.MONTHLY", "2006-06", "WMP", "1"),
+            row("T.MONTHLY", "2006-07", "WMP", "2"),
+            row("T.MONTHLY", "2006-08", "WMP", "3"),
+            row("T.ANNUAL", "2006-07", "WMP", "40"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.stored_count, 4);
+    assert_eq!(
+        series_values(&mut admin, "T.MONTHLY", "2006-06", "2006-08").await,
+        ["1", "2", "3"]
+    );
+    // The month's own code, which never reads as a year, in the answer and as input.
+    let stored: Vec<String> = r
+        .observations
+        .iter()
+        .map(|o| {
+            o.key
+                .as_ref()
+                .unwrap()
+                .period
+                .as_ref()
+                .unwrap()
+                .code
+                .clone()
+        })
+        .collect();
+    assert_eq!(stored, ["2006-06", "2006-M07", "2006-08", "2006-07"]);
+    assert_eq!(
+        series_values(&mut admin, "T.MONTHLY", "2006-M07", "2006-M07").await,
+        ["2"]
+    );
+    // The monthly figures add up to the year 2006-07 of the monthly indicator too.
+    let year = admin
+        .get_series(pb::GetSeriesRequest {
+            indicator_code: "T.MONTHLY".into(),
+            from: per("2006-07"),
+            to: per("2006-07"),
+            granularity: pb::Frequency::Annual as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(year.lines[0].points[0].value, "6");
+    assert_eq!(
+        series_values(&mut admin, "T.ANNUAL", "2006-07", "2006-07").await,
+        ["40"]
+    );
+}

@@ -106,9 +106,18 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// Largest request or response message, in bytes.
     pub max_message_bytes: usize,
+    /// Indicators only: how long a cached answer of a read RPC (`GetSeries`, `GetScorecard`)
+    /// may be served when another process writes to the same database; this process's own
+    /// writes invalidate it at once. `0` turns the read cache off.
+    #[serde(default = "default_read_cache_ttl_ms")]
+    pub read_cache_ttl_ms: u64,
     /// Aggregator only: where the data services are.
     #[serde(flatten)]
     pub upstreams: Upstreams,
+}
+
+fn default_read_cache_ttl_ms() -> u64 {
+    2_000
 }
 
 impl Config {
@@ -125,6 +134,7 @@ impl Config {
             log: "info".into(),
             shutdown_timeout_secs: 10,
             max_message_bytes: 16 * 1024 * 1024,
+            read_cache_ttl_ms: default_read_cache_ttl_ms(),
             upstreams: Upstreams::default(),
         }
     }

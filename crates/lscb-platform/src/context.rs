@@ -19,6 +19,9 @@ pub struct ServiceContext {
     pub max_message_bytes: usize,
     /// Hard limit on draining in-flight calls at shutdown.
     pub shutdown_timeout: Duration,
+    /// How long a service may serve a cached read answer that another process's writes could
+    /// have made stale (its own writes invalidate at once); zero: no read cache.
+    pub read_cache_ttl: Duration,
 }
 
 impl ServiceContext {
@@ -29,6 +32,7 @@ impl ServiceContext {
             auth,
             max_message_bytes: 16 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
+            read_cache_ttl: Duration::from_secs(2),
         }
     }
 

@@ -34,6 +34,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<ServiceContext> {
     let db = Db::connect(&config.database_url).await?;
     let mut ctx = ServiceContext::new(db, directory, auth);
     ctx.max_message_bytes = config.max_message_bytes;
+    ctx.read_cache_ttl = std::time::Duration::from_millis(config.read_cache_ttl_ms);
     ctx.shutdown_timeout = config.shutdown_timeout();
     Ok(ctx)
 }

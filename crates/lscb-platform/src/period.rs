@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// The text every period error shows, so callers learn the accepted forms.
-pub const ACCEPTED_FORMS: &str = "accepted forms are YYYY-YY for a financial year (e.g. 2015-16), YYYY-YY-Qn for a quarter (e.g. 2015-16-Q1, Q1 = April-June) and YYYY-MM for a month (e.g. 2015-04)";
+pub const ACCEPTED_FORMS: &str = "accepted forms are YYYY-YY for a financial year (e.g. 2015-16), YYYY-YY-Qn for a quarter (e.g. 2015-16-Q1, Q1 = April-June) and YYYY-MM for a month (e.g. 2015-04; a month that reads like a financial year, such as July 2006, is also YYYY-Mmm: 2006-M07)";
 
 /// How long a period is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -94,6 +94,24 @@ impl FromStr for Period {
                     Err(err())
                 }
             }
+            // 2006-M07: a month in the form that never reads as a financial year
+            8 => {
+                let (y, m) = s.split_once('-').ok_or_else(err)?;
+                let year = parse_year(y).ok_or_else(err)?;
+                let m = m
+                    .strip_prefix('M')
+                    .or_else(|| m.strip_prefix('m'))
+                    .ok_or_else(err)?;
+                if m.len() != 2 || !m.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err());
+                }
+                let month: u8 = m.parse().map_err(|_| err())?;
+                if (1..=12).contains(&month) {
+                    Ok(Period::Month { year, month })
+                } else {
+                    Err(err())
+                }
+            }
             // 2015-16-Q1
             10 => {
                 let start_year = parse_fy(&s[..7]).ok_or_else(err)?;
@@ -133,6 +151,10 @@ impl fmt::Display for Period {
                     quarter
                 )
             }
+            // July 2006 is 2006-M07: "2006-07" is the financial year.
+            Period::Month { year, month } if (year + 1).rem_euclid(100) == i32::from(month) => {
+                write!(f, "{year}-M{month:02}")
+            }
             Period::Month { year, month } => write!(f, "{year}-{month:02}"),
         }
     }
@@ -155,6 +177,24 @@ impl Period {
     /// Parses a period code; same as `str::parse`.
     pub fn parse(code: &str) -> Result<Period, PeriodError> {
         code.parse()
+    }
+
+    /// The period as `want` when its code reads both ways. A code `YYYY-MM` whose month is
+    /// the next year's last two digits ("2006-07", "2011-12") parses as the financial year;
+    /// where a month is expected (a monthly indicator, a monthly series) it is that month,
+    /// whose own code is `2006-M07`. Any other period is returned unchanged.
+    pub fn read_as(self, want: Granularity) -> Period {
+        match self {
+            Period::Year { start_year }
+                if want == Granularity::Month && start_year.rem_euclid(100) < 12 =>
+            {
+                Period::Month {
+                    year: start_year,
+                    month: (start_year.rem_euclid(100) + 1) as u8,
+                }
+            }
+            other => other,
+        }
     }
 
     /// The financial year `start_year` (2015 for 2015-16).

@@ -114,3 +114,60 @@ fn labels() {
     assert_eq!(p("2015-16-Q2").label(), "Q2 2015/16");
     assert_eq!(p("2015-04").label(), "April 2015");
 }
+
+#[test]
+fn a_code_that_reads_as_year_or_month_is_the_month_where_a_month_is_expected() {
+    let p = Period::parse("2006-07").unwrap();
+    assert_eq!(p, Period::year(2006));
+    assert_eq!(
+        p.read_as(Granularity::Month),
+        Period::Month {
+            year: 2006,
+            month: 7
+        }
+    );
+    assert_eq!(p.read_as(Granularity::Year), Period::year(2006));
+    assert_eq!(p.read_as(Granularity::Quarter), Period::year(2006));
+    let dec = Period::parse("2011-12")
+        .unwrap()
+        .read_as(Granularity::Month);
+    assert_eq!(
+        dec,
+        Period::Month {
+            year: 2011,
+            month: 12
+        }
+    );
+    // Its own code never reads as a year, and parses back to the month.
+    assert_eq!(dec.to_string(), "2011-M12");
+    assert_eq!(Period::parse("2011-M12").unwrap(), dec);
+    assert_eq!(
+        Period::parse("2006-m07").unwrap(),
+        p.read_as(Granularity::Month)
+    );
+    assert_eq!(dec.label(), "December 2011");
+    // Other months may be written either way and print as YYYY-MM.
+    assert_eq!(Period::parse("2015-M04").unwrap().to_string(), "2015-04");
+    for bad in ["2015-M13", "2015-M00", "2015-X04", "2015-M4x"] {
+        assert!(Period::parse(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        Period::parse("2000-01")
+            .unwrap()
+            .read_as(Granularity::Month),
+        Period::Month {
+            year: 2000,
+            month: 1
+        }
+    );
+    // 2015-16 cannot be a month: it stays the year.
+    assert_eq!(
+        Period::parse("2015-16")
+            .unwrap()
+            .read_as(Granularity::Month),
+        Period::year(2015)
+    );
+    // Months that were never ambiguous are unchanged.
+    let m = Period::parse("2015-04").unwrap();
+    assert_eq!(m.read_as(Granularity::Month), m);
+}

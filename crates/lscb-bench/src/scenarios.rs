@@ -568,23 +568,40 @@ async fn unary(env: &Arc<Env>, report: &mut Report) -> anyhow::Result<()> {
         points == 12,
         "GetSeries returned {points} points, expected 12"
     );
-    let series_m = {
+    let series_load = |chans: Vec<Channel>, pid: u32| {
         let reader = reader.clone();
-        load::run(&spec, &chans, Some(svc.pid()), move |ch, _| {
-            let req = req.clone();
-            let reader = reader.clone();
-            async move {
-                indicators_client(ch)
-                    .get_series(authed(req, &reader))
-                    .await
-                    .map(|_| 1)
-            }
-        })
-        .await
+        let req = req.clone();
+        let spec = spec.clone();
+        async move {
+            load::run(&spec, &chans, Some(pid), move |ch, _| {
+                let req = req.clone();
+                let reader = reader.clone();
+                async move {
+                    indicators_client(ch)
+                        .get_series(authed(req, &reader))
+                        .await
+                        .map(|_| 1)
+                }
+            })
+            .await
+        }
     };
-    drop(chans);
+    // As deployed: the read cache on (the same request each call is the dashboard case).
+    let series_m = series_load(chans, svc.pid()).await;
     svc.stop().await;
-    report.unary(env, &hello_m, &series_m, k * per, &code);
+    // The same database with the read cache off: every call reads and aggregates the rows.
+    let mut cold = env.runner.service(
+        "lscb-indicators",
+        "indicators-series-nocache",
+        env.port(1),
+        &url,
+        &[("LSCB_READ_CACHE_TTL_MS", "0".to_string())],
+    )?;
+    cold.ready(Duration::from_secs(30)).await?;
+    let chans = load::connections(&cold.url(), spec.connections).await?;
+    let cold_m = series_load(chans, cold.pid()).await;
+    cold.stop().await;
+    report.unary(env, &hello_m, &series_m, &cold_m, k * per, &code);
     Ok(())
 }
 

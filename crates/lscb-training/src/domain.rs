@@ -169,6 +169,331 @@ pub fn is_late_cancellation(on: NaiveDate, session_date: NaiveDate, window_days:
     (session_date - on).num_days() < i64::from(window_days)
 }
 
+// ------------------------------ the bookings of one session ----------------------------
+
+/// What a refused booking, cancellation or attendance outcome is about; each call names the
+/// field of its own request (`BookPlace`'s `session_id`, `CancelBooking`'s `booking_id`,
+/// `RecordDelegates`' `delegates[i].status`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The session's state forbids it (not scheduled, cancelled by the board).
+    Session,
+    /// The session has no free place for a delegate who must hold one.
+    Full,
+    /// The delegate already has a booking for the session.
+    AlreadyBooked,
+    /// The delegate has no booking for the session.
+    NoBooking,
+    /// The delegate's booking is in a state that forbids it.
+    Booking,
+    /// The agency given is not the booking's.
+    Agency,
+    /// The day given does not fit the session.
+    Date,
+    /// The status asked for is not one this call records.
+    Status,
+}
+
+/// A refusal and why, in words for the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub fault: Fault,
+    pub reason: String,
+}
+
+fn refuse(fault: Fault, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        fault,
+        reason: reason.into(),
+    }
+}
+
+/// One session and its bookings in memory, applying the rules of `BookPlace`,
+/// `CancelBooking`, `UpdateSession` (capacity) and `RecordAttendance` in the order they are
+/// called: never overbook (a full session puts a booking on the waiting list), promote the
+/// first waiting delegate when a place frees up, late cancellation by the policy's window,
+/// attendance only for bookings that hold a place (or walk-ins). It remembers which
+/// bookings are new and which stored ones changed, so the store writes only those.
+#[derive(Debug, Clone)]
+pub struct SessionBookings {
+    pub session: Session,
+    /// In order of arrival (`seq`).
+    pub bookings: Vec<Booking>,
+    /// `bookings[..stored]` were loaded from the store; the rest are new.
+    stored: usize,
+    changed: BTreeSet<usize>,
+    status_changed: bool,
+}
+
+impl SessionBookings {
+    /// A session with its stored bookings (in any order).
+    pub fn new(session: Session, mut bookings: Vec<Booking>) -> Self {
+        bookings.sort_by_key(|b| b.seq);
+        SessionBookings {
+            session,
+            stored: bookings.len(),
+            bookings,
+            changed: BTreeSet::new(),
+            status_changed: false,
+        }
+    }
+
+    /// Places held and delegates waiting.
+    pub fn occupancy(&self) -> (u32, u32) {
+        occupancy(&self.bookings)
+    }
+
+    /// The booking of a delegate.
+    pub fn position(&self, delegate_ref: &str) -> Option<usize> {
+        self.bookings
+            .iter()
+            .position(|b| b.delegate_ref == delegate_ref)
+    }
+
+    fn next_seq(&self) -> i64 {
+        self.bookings.iter().map(|b| b.seq).max().unwrap_or(0) + 1
+    }
+
+    fn set_status(&mut self, ix: usize, status: BookingStatus, cancelled_on: Option<NaiveDate>) {
+        let b = &mut self.bookings[ix];
+        b.status = status;
+        b.cancelled_on = cancelled_on;
+        if ix < self.stored {
+            self.changed.insert(ix);
+        }
+    }
+
+    fn push(
+        &mut self,
+        id: String,
+        delegate_ref: &str,
+        agency: &str,
+        role: &str,
+        status: BookingStatus,
+    ) -> usize {
+        let seq = self.next_seq();
+        self.bookings.push(Booking {
+            id,
+            session_id: self.session.id.clone(),
+            seq,
+            delegate_ref: delegate_ref.to_string(),
+            agency: agency.to_string(),
+            role: role.trim().to_string(),
+            status,
+            cancelled_on: None,
+        });
+        self.bookings.len() - 1
+    }
+
+    /// Books a place (`BookPlace`): only a scheduled session takes bookings, a delegate
+    /// once; a place while one is free, else the waiting list. Returns the booking's index.
+    pub fn book(
+        &mut self,
+        id: String,
+        delegate_ref: &str,
+        agency: &str,
+        role: &str,
+    ) -> Result<usize, Refusal> {
+        if self.session.status != SessionStatus::Scheduled {
+            return Err(refuse(
+                Fault::Session,
+                format!(
+                    "the session is {}: only scheduled sessions take bookings",
+                    self.session.status.as_str()
+                ),
+            ));
+        }
+        if self.position(delegate_ref).is_some() {
+            return Err(refuse(
+                Fault::AlreadyBooked,
+                format!("delegate '{delegate_ref}' already has a booking for this session"),
+            ));
+        }
+        let (held, _) = self.occupancy();
+        let status = if held < self.session.capacity {
+            BookingStatus::Booked
+        } else {
+            BookingStatus::WaitingList
+        };
+        Ok(self.push(id, delegate_ref, agency, role, status))
+    }
+
+    /// Cancels a booking on `on` (`CancelBooking`): only bookings of a scheduled session
+    /// that are booked or waiting, not after the session. A booked place cancelled fewer
+    /// than `window_days` days before the session is `CancelledLate`; leaving the waiting
+    /// list is never late. The freed place goes to the first waiting delegate. Returns the
+    /// indices of the promoted bookings.
+    pub fn cancel(
+        &mut self,
+        ix: usize,
+        on: NaiveDate,
+        window_days: u32,
+    ) -> Result<Vec<usize>, Vec<Refusal>> {
+        let b = &self.bookings[ix];
+        let mut why = vec![];
+        if self.session.status != SessionStatus::Scheduled {
+            why.push(refuse(
+                Fault::Session,
+                format!(
+                    "the session is {}: its bookings can no longer be cancelled",
+                    self.session.status.as_str()
+                ),
+            ));
+        }
+        if !matches!(b.status, BookingStatus::Booked | BookingStatus::WaitingList) {
+            why.push(refuse(
+                Fault::Booking,
+                format!(
+                    "the booking is {}: only booked or waiting bookings can be cancelled",
+                    b.status.as_str()
+                ),
+            ));
+        }
+        if on > self.session.date {
+            why.push(refuse(
+                Fault::Date,
+                format!("{on} is after the session ({})", self.session.date),
+            ));
+        }
+        if !why.is_empty() {
+            return Err(why);
+        }
+        // Leaving the waiting list is never late: it holds no place.
+        let status = if b.status == BookingStatus::Booked
+            && is_late_cancellation(on, self.session.date, window_days)
+        {
+            BookingStatus::CancelledLate
+        } else {
+            BookingStatus::Cancelled
+        };
+        self.set_status(ix, status, Some(on));
+        Ok(self.promote_waiting())
+    }
+
+    /// Gives free places to waiting delegates, first come first served. Returns the indices
+    /// of the promoted bookings.
+    pub fn promote_waiting(&mut self) -> Vec<usize> {
+        let (mut held, _) = self.occupancy();
+        let mut promoted = vec![];
+        for ix in 0..self.bookings.len() {
+            if held >= self.session.capacity {
+                break;
+            }
+            if self.bookings[ix].status == BookingStatus::WaitingList {
+                self.set_status(ix, BookingStatus::Booked, None);
+                held += 1;
+                promoted.push(ix);
+            }
+        }
+        promoted
+    }
+
+    /// Changes the capacity (`UpdateSession`, which writes the session itself): not below
+    /// the places already held.
+    pub fn set_capacity(&mut self, capacity: u32) -> Result<(), Refusal> {
+        let (held, _) = self.occupancy();
+        if capacity < held {
+            return Err(refuse(
+                Fault::Full,
+                format!("{capacity} is below the {held} places already taken"),
+            ));
+        }
+        self.session.capacity = capacity;
+        Ok(())
+    }
+
+    /// Marks the session delivered (its attendance is recorded).
+    pub fn deliver(&mut self) {
+        if self.session.status != SessionStatus::Delivered {
+            self.session.status = SessionStatus::Delivered;
+            self.status_changed = true;
+        }
+    }
+
+    /// Records one delegate's attendance (`RecordAttendance`): `Attended`,
+    /// `PartiallyAttended` or `DidNotAttend` of a booking that holds a place (with the
+    /// booking's agency, when one is given), or a `WalkIn` without a booking (with its agency,
+    /// which the caller has checked); a walk-in recorded again is left as it is. A session
+    /// the board cancelled takes no attendance. Returns the booking's index.
+    pub fn record_outcome(
+        &mut self,
+        id: impl FnOnce() -> String,
+        delegate_ref: &str,
+        agency: &str,
+        role: &str,
+        status: BookingStatus,
+    ) -> Result<usize, Refusal> {
+        if !status.is_attendance_outcome() {
+            return Err(refuse(
+                Fault::Status,
+                "must be ATTENDED, PARTIALLY_ATTENDED, DID_NOT_ATTEND or WALK_IN",
+            ));
+        }
+        if self.session.status == SessionStatus::Cancelled {
+            return Err(refuse(
+                Fault::Session,
+                "the session was cancelled: it has no attendance",
+            ));
+        }
+        let existing = self.position(delegate_ref);
+        if status == BookingStatus::WalkIn {
+            return match existing {
+                Some(ix) if self.bookings[ix].status != BookingStatus::WalkIn => Err(refuse(
+                    Fault::Status,
+                    "the delegate has a booking: record ATTENDED rather than WALK_IN",
+                )),
+                Some(ix) => Ok(ix),
+                None => Ok(self.push(id(), delegate_ref, agency, role, BookingStatus::WalkIn)),
+            };
+        }
+        let Some(ix) = existing else {
+            return Err(refuse(
+                Fault::NoBooking,
+                format!("'{delegate_ref}' has no booking for this session (record a WALK_IN)"),
+            ));
+        };
+        let b = &self.bookings[ix];
+        if !agency.is_empty() && agency != b.agency {
+            return Err(refuse(
+                Fault::Agency,
+                format!("the booking is for agency '{}'", b.agency),
+            ));
+        }
+        if b.status == BookingStatus::WaitingList {
+            return Err(refuse(
+                Fault::Full,
+                format!(
+                    "the session's {} places are taken: '{delegate_ref}' is on the waiting list and holds no place (raise the capacity, or record a WALK_IN)",
+                    self.session.capacity
+                ),
+            ));
+        }
+        if !b.status.holds_place() {
+            return Err(refuse(
+                Fault::Booking,
+                format!("the booking is {}: it holds no place", b.status.as_str()),
+            ));
+        }
+        self.set_status(ix, status, None);
+        Ok(ix)
+    }
+
+    /// Bookings made since loading, in order.
+    pub fn new_bookings(&self) -> &[Booking] {
+        &self.bookings[self.stored..]
+    }
+
+    /// Stored bookings whose status changed since loading.
+    pub fn changed_bookings(&self) -> impl Iterator<Item = &Booking> {
+        self.changed.iter().map(|&ix| &self.bookings[ix])
+    }
+
+    /// Whether the session's status changed since loading (see `deliver`).
+    pub fn status_changed(&self) -> bool {
+        self.status_changed
+    }
+}
+
 /// The non-attendance and late-cancellation charge policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChargePolicy {

@@ -140,3 +140,116 @@ fn reach_rounds_to_whole_percent() {
     assert_eq!(percent(5580, 15017, 0).unwrap().to_string(), "37");
     assert_eq!(percent(1, 0, 0), None);
 }
+
+#[test]
+fn a_full_session_puts_bookings_on_the_waiting_list_and_a_cancellation_promotes() {
+    let mut s = SessionBookings::new(session("s", SessionStatus::Scheduled, 2), vec![]);
+    let a = s.book("a".into(), "A", "WMP", " teacher ").unwrap();
+    s.book("b".into(), "B", "WMP", "").unwrap();
+    let c = s.book("c".into(), "C", "BCH", "").unwrap();
+    assert_eq!(s.bookings[c].status, BookingStatus::WaitingList);
+    assert_eq!(s.bookings[a].role, "teacher");
+    assert_eq!(s.occupancy(), (2, 1));
+    let again = s.book("x".into(), "A", "WMP", "").unwrap_err();
+    assert_eq!(again.fault, Fault::AlreadyBooked);
+    // Inside a 5-day window: late, and C gets the place.
+    let promoted = s.cancel(a, d("2015-05-30"), 5).unwrap();
+    assert_eq!(promoted, vec![c]);
+    assert_eq!(s.bookings[a].status, BookingStatus::CancelledLate);
+    assert_eq!(s.bookings[a].cancelled_on, Some(d("2015-05-30")));
+    assert_eq!(s.bookings[c].status, BookingStatus::Booked);
+    // Cancelled twice, and after the session.
+    let why = s.cancel(a, d("2015-06-02"), 5).unwrap_err();
+    let faults: Vec<Fault> = why.iter().map(|r| r.fault).collect();
+    assert_eq!(faults, [Fault::Booking, Fault::Date]);
+    // Every booking is new: nothing stored changed.
+    assert_eq!(s.new_bookings().len(), 3);
+    assert_eq!(s.changed_bookings().count(), 0);
+    assert_eq!(
+        s.new_bookings().iter().map(|b| b.seq).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+}
+
+#[test]
+fn leaving_the_waiting_list_is_never_late() {
+    let stored = vec![
+        booking("s", 1, "WMP", BookingStatus::Booked),
+        booking("s", 2, "WMP", BookingStatus::WaitingList),
+    ];
+    let mut s = SessionBookings::new(session("s", SessionStatus::Scheduled, 1), stored);
+    assert!(s.cancel(1, d("2015-05-31"), 5).unwrap().is_empty());
+    assert_eq!(s.bookings[1].status, BookingStatus::Cancelled);
+    // A stored booking changed; a new one follows the last sequence number.
+    assert_eq!(s.changed_bookings().map(|b| b.seq).collect::<Vec<_>>(), [2]);
+    let n = s.book("n".into(), "N", "BCH", "").unwrap();
+    assert_eq!(
+        (s.bookings[n].seq, s.bookings[n].status),
+        (3, BookingStatus::WaitingList)
+    );
+}
+
+#[test]
+fn attendance_needs_a_held_place_or_a_walk_in() {
+    let stored = vec![
+        booking("s", 1, "WMP", BookingStatus::Booked),
+        booking("s", 2, "BCH", BookingStatus::WaitingList),
+        booking("s", 3, "BCH", BookingStatus::Cancelled),
+    ];
+    let mut s = SessionBookings::new(session("s", SessionStatus::Scheduled, 1), stored);
+    let id = || "w".to_string();
+    let fault = |r: Result<usize, Refusal>| r.unwrap_err().fault;
+    let mut t = s.clone();
+    assert_eq!(
+        fault(t.record_outcome(id, "D1", "BCH", "", BookingStatus::Attended)),
+        Fault::Agency
+    );
+    assert_eq!(
+        fault(t.record_outcome(id, "D2", "", "", BookingStatus::Attended)),
+        Fault::Full
+    );
+    assert_eq!(
+        fault(t.record_outcome(id, "D3", "", "", BookingStatus::Attended)),
+        Fault::Booking
+    );
+    assert_eq!(
+        fault(t.record_outcome(id, "D9", "", "", BookingStatus::DidNotAttend)),
+        Fault::NoBooking
+    );
+    assert_eq!(
+        fault(t.record_outcome(id, "D1", "", "", BookingStatus::WalkIn)),
+        Fault::Status
+    );
+    assert_eq!(
+        fault(t.record_outcome(id, "D1", "", "", BookingStatus::Booked)),
+        Fault::Status
+    );
+    assert_eq!(
+        s.record_outcome(id, "D1", "WMP", "", BookingStatus::DidNotAttend),
+        Ok(0)
+    );
+    let w = s
+        .record_outcome(id, "W", "NHSE", "", BookingStatus::WalkIn)
+        .unwrap();
+    // A walk-in recorded again is left as it is.
+    assert_eq!(
+        s.record_outcome(|| unreachable!(), "W", "", "", BookingStatus::WalkIn),
+        Ok(w)
+    );
+    s.deliver();
+    assert!(s.status_changed());
+    assert_eq!(s.new_bookings().len(), 1);
+    assert_eq!(s.changed_bookings().count(), 1);
+    // A delivered session takes no bookings; a cancelled one no attendance.
+    assert_eq!(
+        s.book("x".into(), "X", "WMP", "").unwrap_err().fault,
+        Fault::Session
+    );
+    let mut c = SessionBookings::new(session("c", SessionStatus::Cancelled, 5), vec![]);
+    assert_eq!(
+        fault(c.record_outcome(id, "W", "WMP", "", BookingStatus::WalkIn)),
+        Fault::Session
+    );
+    // Capacity below the places held.
+    assert_eq!(s.set_capacity(0).unwrap_err().fault, Fault::Full);
+}

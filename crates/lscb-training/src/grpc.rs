@@ -17,7 +17,7 @@ use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
-use crate::domain::{self, BookingStatus, SessionStatus};
+use crate::domain::{self, BookingStatus, Fault, SessionBookings, SessionStatus};
 use crate::store;
 
 /// The training API.
@@ -354,28 +354,27 @@ async fn session_or_404<C: ConnectionTrait>(
         .ok_or_else(|| Error::not_found(format!("session '{id}' not found")).into())
 }
 
-/// Promotes waiting delegates, first come first served, while places are free.
-async fn promote_waiting<C: ConnectionTrait>(
+/// Records a refusal of the booking rules under the field `field_of` names for it.
+fn refused(v: &mut Violations, r: domain::Refusal, field_of: impl Fn(Fault) -> String) {
+    v.add(field_of(r.fault), r.reason);
+}
+
+/// A session with its bookings, the session's row locked for the write (see
+/// `store::get_session`).
+async fn session_bookings<C: ConnectionTrait>(
     c: &C,
     p: &str,
-    session: &domain::Session,
-    bookings: &mut [domain::Booking],
-) -> Result<Vec<domain::Booking>, Error> {
-    let (mut held, _) = domain::occupancy(bookings);
-    let mut promoted = vec![];
-    for b in bookings.iter_mut() {
-        if held >= session.capacity {
-            break;
-        }
-        if b.status == BookingStatus::WaitingList {
-            store::set_booking_status(c, p, &b.id, BookingStatus::Booked, None).await?;
-            b.status = BookingStatus::Booked;
-            held += 1;
-            promoted.push(b.clone());
-        }
-    }
-    Ok(promoted)
+    id: &str,
+) -> Result<SessionBookings, Status> {
+    let s = session_or_404(c, p, id, true).await?;
+    let bookings = store::bookings_of_session(c, p, &s.id).await?;
+    Ok(SessionBookings::new(s, bookings))
 }
+
+/// Most delegates one RecordDelegates call takes.
+pub const MAX_DELEGATES: usize = 10_000;
+/// Largest RecordDelegates batch whose bookings the answer lists.
+pub const ECHO_BOOKINGS: usize = 1_000;
 
 /// (from, to, period) of a summary/charges request.
 fn range_of(
@@ -398,6 +397,65 @@ fn range_of(
         }
         _ => None,
     }
+}
+
+/// One row of a RecordDelegates batch, its fields checked.
+struct DelegateRow {
+    session_id: String,
+    delegate_ref: String,
+    agency: String,
+    role: String,
+    /// Booked, Cancelled (the policy decides whether late) or an attendance outcome.
+    status: BookingStatus,
+    cancelled_on: Option<NaiveDate>,
+}
+
+/// Checks what `delegates[i]` says on its own (no database): `None` when it is bad.
+fn delegate_row(v: &mut Violations, i: usize, d: &pb::DelegateRecord) -> Option<DelegateRow> {
+    let before = v.len();
+    let f = |x: &str| format!("delegates[{i}].{x}");
+    if d.session_id.trim().is_empty() {
+        v.add(f("session_id"), "is required");
+    }
+    ref_field(v, &f("delegate_ref"), &d.delegate_ref);
+    if d.role.len() > 100 {
+        v.add(f("role"), "at most 100 characters");
+    }
+    let status = match booking_status_from_pb(d.status) {
+        Some(BookingStatus::CancelledLate) => {
+            v.add(
+                f("status"),
+                "send CANCELLED with cancelled_on: whether a cancellation is late is the charge policy's call",
+            );
+            None
+        }
+        Some(s @ (BookingStatus::Booked | BookingStatus::Cancelled)) => Some(s),
+        Some(s) if s.is_attendance_outcome() => Some(s),
+        _ => {
+            v.add(
+                f("status"),
+                "must be BOOKED, CANCELLED, ATTENDED, PARTIALLY_ATTENDED, DID_NOT_ATTEND or WALK_IN",
+            );
+            None
+        }
+    };
+    let cancelled_on = match status {
+        Some(BookingStatus::Cancelled) => date_field(v, &f("cancelled_on"), &d.cancelled_on),
+        _ => {
+            if !d.cancelled_on.is_empty() {
+                v.add(f("cancelled_on"), "is only for a CANCELLED delegate");
+            }
+            None
+        }
+    };
+    (v.len() == before).then(|| DelegateRow {
+        session_id: d.session_id.clone(),
+        delegate_ref: d.delegate_ref.clone(),
+        agency: d.agency.clone(),
+        role: d.role.trim().to_string(),
+        status: status.unwrap_or(BookingStatus::Booked),
+        cancelled_on,
+    })
 }
 
 // ------------------------------------ service ------------------------------------------
@@ -558,10 +616,9 @@ impl TrainingService for TrainingApi {
         let p = self.scope(&claims)?;
         let req = request.into_inner();
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        let mut s = session_or_404(&*txn, &p.id, &req.id, true).await?;
-        let mut bookings = store::bookings_of_session(&*txn, &p.id, &s.id).await?;
-        let (held, _) = domain::occupancy(&bookings);
+        let mut book = session_bookings(&*txn, &p.id, &req.id).await?;
         let mut v = Violations::new();
+        let s = &mut book.session;
         if let Some(d) = &req.date
             && let Some(d) = date_field(&mut v, "date", d)
         {
@@ -579,15 +636,11 @@ impl TrainingService for TrainingApi {
         if let Some(c) = req.capacity {
             if c == 0 || c > 10_000 {
                 v.add("capacity", "must be between 1 and 10000 places");
-            } else if c < held {
-                v.add(
-                    "capacity",
-                    format!("{c} is below the {held} places already taken"),
-                );
-            } else {
-                s.capacity = c;
+            } else if let Err(r) = book.set_capacity(c) {
+                refused(&mut v, r, |_| "capacity".into());
             }
         }
+        let s = &mut book.session;
         if req.set_trainers {
             for (i, t) in req.trainers.iter().enumerate() {
                 ref_field(&mut v, &format!("trainers[{i}]"), t);
@@ -602,12 +655,13 @@ impl TrainingService for TrainingApi {
             Err(_) => v.add("status", format!("unknown session status {}", req.status)),
         }
         v.into_result()?;
-        store::update_session(&*txn, &p.id, &s).await?;
-        if s.status == SessionStatus::Scheduled {
-            promote_waiting(&*txn, &p.id, &s, &mut bookings).await?;
+        store::update_session(&*txn, &p.id, &book.session).await?;
+        if book.session.status == SessionStatus::Scheduled {
+            book.promote_waiting();
         }
+        store::save_bookings(&*txn, &p.id, [&book]).await?;
         txn.commit().await.map_err(Error::from)?;
-        Ok(Response::new(session_pb(&s, &bookings)))
+        Ok(Response::new(session_pb(&book.session, &book.bookings)))
     }
 
     async fn get_session(&self, request: Request<pb::GetSessionRequest>) -> R<pb::Session> {
@@ -696,47 +750,32 @@ impl TrainingService for TrainingApi {
             v.add("role", "at most 100 characters");
         }
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        let s = session_or_404(&*txn, &p.id, &req.session_id, true).await?;
-        agency_field(&mut v, "agency", p, &req.agency, Some(s.date));
-        if s.status != SessionStatus::Scheduled {
-            v.add(
-                "session_id",
-                format!(
-                    "the session is {}: only scheduled sessions take bookings",
-                    s.status.as_str()
-                ),
-            );
-        }
+        let mut book = session_bookings(&*txn, &p.id, &req.session_id).await?;
+        agency_field(&mut v, "agency", p, &req.agency, Some(book.session.date));
+        let booked = book.book(
+            uuid::Uuid::new_v4().to_string(),
+            &req.delegate_ref,
+            &req.agency,
+            &req.role,
+        );
+        let already = match booked {
+            Ok(_) => None,
+            Err(r) if r.fault == Fault::AlreadyBooked => Some(r.reason),
+            Err(r) => {
+                refused(&mut v, r, |_| "session_id".into());
+                None
+            }
+        };
         v.into_result()?;
         may_act_for(&claims, &req.agency)?;
-        let mut bookings = store::bookings_of_session(&*txn, &p.id, &s.id).await?;
-        if bookings.iter().any(|b| b.delegate_ref == req.delegate_ref) {
-            return Err(Error::Conflict(format!(
-                "delegate '{}' already has a booking for this session",
-                req.delegate_ref
-            ))
-            .into());
+        if let Some(why) = already {
+            return Err(Error::Conflict(why).into());
         }
-        let (held, _) = domain::occupancy(&bookings);
-        let b = domain::Booking {
-            id: uuid::Uuid::new_v4().to_string(),
-            session_id: s.id.clone(),
-            seq: bookings.iter().map(|b| b.seq).max().unwrap_or(0) + 1,
-            delegate_ref: req.delegate_ref,
-            agency: req.agency,
-            role: req.role.trim().to_string(),
-            status: if held < s.capacity {
-                BookingStatus::Booked
-            } else {
-                BookingStatus::WaitingList
-            },
-            cancelled_on: None,
-        };
-        store::insert_bookings(&*txn, &p.id, std::slice::from_ref(&b)).await?;
+        store::save_bookings(&*txn, &p.id, [&book]).await?;
         txn.commit().await.map_err(Error::from)?;
-        bookings.push(b.clone());
+        let b = book.bookings.last().expect("the new booking");
         Ok(Response::new(pb::BookPlaceResponse {
-            booking: Some(booking_pb(&b, &bookings)),
+            booking: Some(booking_pb(b, &book.bookings)),
         }))
     }
 
@@ -756,50 +795,33 @@ impl TrainingService for TrainingApi {
             .await?
             .ok_or_else(|| Error::not_found(format!("booking '{}' not found", req.booking_id)))?;
         may_act_for(&claims, &b.agency)?;
-        let s = session_or_404(&*txn, &p.id, &b.session_id, true).await?;
-        let mut v = Violations::new();
-        if s.status != SessionStatus::Scheduled {
-            v.add(
-                "booking_id",
-                format!(
-                    "the session is {}: its bookings can no longer be cancelled",
-                    s.status.as_str()
-                ),
-            );
-        }
-        if !matches!(b.status, BookingStatus::Booked | BookingStatus::WaitingList) {
-            v.add(
-                "booking_id",
-                format!(
-                    "the booking is {}: only booked or waiting bookings can be cancelled",
-                    b.status.as_str()
-                ),
-            );
-        }
-        if on > s.date {
-            v.add(
-                "cancelled_on",
-                format!("{on} is after the session ({})", s.date),
-            );
-        }
-        v.into_result()?;
+        let mut book = session_bookings(&*txn, &p.id, &b.session_id).await?;
+        let ix = book
+            .bookings
+            .iter()
+            .position(|x| x.id == b.id)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("booking {} vanished", b.id)))?;
         let policy = store::get_policy(&*txn, &p.id).await?;
-        // Leaving the waiting list is never late: it holds no place.
-        let status = if b.status == BookingStatus::Booked
-            && domain::is_late_cancellation(on, s.date, policy.cancellation_window_days)
-        {
-            BookingStatus::CancelledLate
-        } else {
-            BookingStatus::Cancelled
+        let promoted = match book.cancel(ix, on, policy.cancellation_window_days) {
+            Ok(promoted) => promoted,
+            Err(rs) => {
+                let mut v = Violations::new();
+                for r in rs {
+                    refused(&mut v, r, |f| match f {
+                        Fault::Date => "cancelled_on".into(),
+                        _ => "booking_id".into(),
+                    });
+                }
+                return Err(Error::from(v).into());
+            }
         };
-        store::set_booking_status(&*txn, &p.id, &b.id, status, Some(on)).await?;
-        let mut bookings = store::bookings_of_session(&*txn, &p.id, &s.id).await?;
-        let promoted = promote_waiting(&*txn, &p.id, &s, &mut bookings).await?;
+        store::save_bookings(&*txn, &p.id, [&book]).await?;
         txn.commit().await.map_err(Error::from)?;
-        let cancelled = bookings.iter().find(|x| x.id == b.id).cloned().unwrap_or(b);
         Ok(Response::new(pb::CancelBookingResponse {
-            booking: Some(booking_pb(&cancelled, &bookings)),
-            promoted: promoted.first().map(|x| booking_pb(x, &bookings)),
+            booking: Some(booking_pb(&book.bookings[ix], &book.bookings)),
+            promoted: promoted
+                .first()
+                .map(|&x| booking_pb(&book.bookings[x], &book.bookings)),
         }))
     }
 
@@ -842,10 +864,9 @@ impl TrainingService for TrainingApi {
         {
             return Ok(Response::new(r));
         }
-        let mut s = session_or_404(&*txn, &p.id, &req.session_id, true).await?;
-        let mut bookings = store::bookings_of_session(&*txn, &p.id, &s.id).await?;
+        let mut book = session_bookings(&*txn, &p.id, &req.session_id).await?;
         let mut v = Violations::new();
-        if s.status == SessionStatus::Cancelled {
+        if book.session.status == SessionStatus::Cancelled {
             v.add(
                 "session_id",
                 "the session was cancelled: it has no attendance",
@@ -855,9 +876,6 @@ impl TrainingService for TrainingApi {
             v.add("entries", "at least one entry is required");
         }
         let mut seen = BTreeSet::new();
-        let mut updates: Vec<(usize, BookingStatus)> = vec![];
-        let mut walk_ins = vec![];
-        let mut next_seq = bookings.iter().map(|b| b.seq).max().unwrap_or(0) + 1;
         for (i, e) in req.entries.iter().enumerate() {
             let f = |x: &str| format!("entries[{i}].{x}");
             ref_field(&mut v, &f("delegate_ref"), &e.delegate_ref);
@@ -867,82 +885,40 @@ impl TrainingService for TrainingApi {
                     format!("'{}' appears twice", e.delegate_ref),
                 );
             }
-            let status = booking_status_from_pb(e.status).filter(|x| x.is_attendance_outcome());
-            let Some(status) = status else {
-                v.add(
-                    f("status"),
-                    "must be ATTENDED, PARTIALLY_ATTENDED, DID_NOT_ATTEND or WALK_IN",
-                );
-                continue;
-            };
-            let existing = bookings
-                .iter()
-                .position(|b| b.delegate_ref == e.delegate_ref);
-            if status == BookingStatus::WalkIn {
-                match existing {
-                    Some(ix) if bookings[ix].status != BookingStatus::WalkIn => v.add(
-                        f("status"),
-                        "the delegate has a booking: record ATTENDED rather than WALK_IN",
-                    ),
-                    Some(_) => {}
-                    None => {
-                        if agency_field(&mut v, &f("agency"), p, &e.agency, Some(s.date)) {
-                            may_act_for(&claims, &e.agency)?;
-                            walk_ins.push(domain::Booking {
-                                id: uuid::Uuid::new_v4().to_string(),
-                                session_id: s.id.clone(),
-                                seq: next_seq,
-                                delegate_ref: e.delegate_ref.clone(),
-                                agency: e.agency.clone(),
-                                role: e.role.trim().to_string(),
-                                status: BookingStatus::WalkIn,
-                                cancelled_on: None,
-                            });
-                            next_seq += 1;
-                        }
-                    }
+            let status = booking_status_from_pb(e.status).unwrap_or(BookingStatus::Booked);
+            if status == BookingStatus::WalkIn
+                && book.position(&e.delegate_ref).is_none()
+                && book.session.status != SessionStatus::Cancelled
+            {
+                if !agency_field(&mut v, &f("agency"), p, &e.agency, Some(book.session.date)) {
+                    continue;
                 }
-                continue;
+                may_act_for(&claims, &e.agency)?;
             }
-            match existing {
-                None => v.add(
-                    f("delegate_ref"),
-                    format!(
-                        "'{}' has no booking for this session (record a WALK_IN)",
-                        e.delegate_ref
-                    ),
-                ),
-                Some(ix) => {
-                    let b = &bookings[ix];
-                    if !e.agency.is_empty() && e.agency != b.agency {
-                        v.add(
-                            f("agency"),
-                            format!("the booking is for agency '{}'", b.agency),
-                        );
-                    } else if !b.status.holds_place() {
-                        v.add(
-                            f("delegate_ref"),
-                            format!("the booking is {}: it holds no place", b.status.as_str()),
-                        );
-                    } else {
-                        may_act_for(&claims, &b.agency)?;
-                        updates.push((ix, status));
-                    }
-                }
+            match book.record_outcome(
+                || uuid::Uuid::new_v4().to_string(),
+                &e.delegate_ref,
+                &e.agency,
+                &e.role,
+                status,
+            ) {
+                Ok(ix) => may_act_for(&claims, &book.bookings[ix].agency)?,
+                // Said once for the whole session above.
+                Err(r) if r.fault == Fault::Session => {}
+                Err(r) => refused(&mut v, r, |fault| match fault {
+                    Fault::Status => f("status"),
+                    Fault::Agency => f("agency"),
+                    _ => f("delegate_ref"),
+                }),
             }
         }
         v.into_result()?;
-        for (ix, st) in &updates {
-            store::set_booking_status(&*txn, &p.id, &bookings[*ix].id, *st, None).await?;
-            bookings[*ix].status = *st;
-        }
-        store::insert_bookings(&*txn, &p.id, &walk_ins).await?;
-        bookings.extend(walk_ins);
-        s.status = SessionStatus::Delivered;
-        store::update_session(&*txn, &p.id, &s).await?;
-        let count = |x: BookingStatus| bookings.iter().filter(|b| b.status == x).count() as u32;
+        book.deliver();
+        store::save_bookings(&*txn, &p.id, [&book]).await?;
+        let count =
+            |x: BookingStatus| book.bookings.iter().filter(|b| b.status == x).count() as u32;
         let resp = pb::RecordAttendanceResponse {
-            session: Some(session_pb(&s, &bookings)),
+            session: Some(session_pb(&book.session, &book.bookings)),
             attended: count(BookingStatus::Attended),
             partially_attended: count(BookingStatus::PartiallyAttended),
             did_not_attend: count(BookingStatus::DidNotAttend),
@@ -957,6 +933,286 @@ impl TrainingService for TrainingApi {
             &resp,
         )
         .await?;
+        txn.commit().await.map_err(Error::from)?;
+        Ok(Response::new(resp))
+    }
+
+    async fn record_delegates(
+        &self,
+        request: Request<pb::RecordDelegatesRequest>,
+    ) -> R<pb::RecordDelegatesResponse> {
+        let claims = caller(&request)?;
+        claims.require_writer()?;
+        let p = self.scope(&claims)?;
+        let req = request.into_inner();
+        let key = req.idempotency_key.as_str();
+        let mut v = Violations::new();
+        if key.trim().is_empty() || key.len() > 200 {
+            v.add(
+                "idempotency_key",
+                "is required: 1-200 characters, unique per batch",
+            );
+        }
+        if req.delegates.is_empty() {
+            v.add("delegates", "at least one delegate is required");
+        }
+        if req.delegates.len() > MAX_DELEGATES {
+            v.add(
+                "delegates",
+                format!(
+                    "{} delegates: at most {MAX_DELEGATES} per call (send several batches)",
+                    req.delegates.len()
+                ),
+            );
+        }
+        v.into_result()?;
+
+        // What each row asks for, checked without the database.
+        let mut v = Violations::new();
+        let rows: Vec<Option<DelegateRow>> = req
+            .delegates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| delegate_row(&mut v, i, d))
+            .collect();
+
+        let hash = hash_request("RecordDelegates", &req);
+        let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
+        // Lock the batch's sessions first (PostgreSQL), then look the key up: a concurrent
+        // request with the same key has committed by then, so it is a replay, not a clash.
+        let ids: BTreeSet<&str> = req
+            .delegates
+            .iter()
+            .map(|d| d.session_id.as_str())
+            .filter(|x| !x.is_empty())
+            .collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let sessions = store::sessions_by_ids(&*txn, &p.id, &ids, true).await?;
+        if let Some(r) = replayed(&*txn, &p.id, "RecordDelegates", key, &hash).await? {
+            return Ok(Response::new(r));
+        }
+        let found: Vec<&str> = sessions.iter().map(|x| x.id.as_str()).collect();
+        let mut by_session: BTreeMap<String, Vec<domain::Booking>> = BTreeMap::new();
+        for b in store::bookings_of_sessions(&*txn, &p.id, &found).await? {
+            by_session.entry(b.session_id.clone()).or_default().push(b);
+        }
+        let mut books: BTreeMap<String, SessionBookings> = sessions
+            .into_iter()
+            .map(|x| {
+                let bs = by_session.remove(&x.id).unwrap_or_default();
+                (x.id.clone(), SessionBookings::new(x, bs))
+            })
+            .collect();
+        let was_delivered: BTreeSet<String> = books
+            .values()
+            .filter(|b| b.session.status == SessionStatus::Delivered)
+            .map(|b| b.session.id.clone())
+            .collect();
+        let window = if rows
+            .iter()
+            .flatten()
+            .any(|r| r.status == BookingStatus::Cancelled)
+        {
+            store::get_policy(&*txn, &p.id)
+                .await?
+                .cancellation_window_days
+        } else {
+            0
+        };
+        let act_for = |i: usize, agency: &str| -> Result<(), Status> {
+            claims.require_agency_write(agency).map_err(|e| match e {
+                Error::PermissionDenied(m) => {
+                    Status::from(Error::permission_denied(format!("delegates[{i}]: {m}")))
+                }
+                e => Status::from(e),
+            })
+        };
+        // The row's field for each kind of refusal.
+        let field = |i: usize, f: Fault| {
+            let name = match f {
+                Fault::Session | Fault::Full => "session_id",
+                Fault::AlreadyBooked | Fault::NoBooking | Fault::Booking => "delegate_ref",
+                Fault::Agency => "agency",
+                Fault::Date => "cancelled_on",
+                Fault::Status => "status",
+            };
+            format!("delegates[{i}].{name}")
+        };
+
+        // Bookings and cancellations, in request order (BookPlace, CancelBooking).
+        let mut at: Vec<Option<usize>> = vec![None; rows.len()];
+        let mut seen = BTreeSet::new();
+        let mut promoted = 0;
+        for (i, r) in rows.iter().enumerate() {
+            let Some(r) = r else { continue };
+            let f = |x: &str| format!("delegates[{i}].{x}");
+            let Some(book) = books.get_mut(&r.session_id) else {
+                v.add(
+                    f("session_id"),
+                    format!("session '{}' not found", r.session_id),
+                );
+                continue;
+            };
+            if !seen.insert((r.session_id.as_str(), r.delegate_ref.as_str())) {
+                v.add(
+                    f("delegate_ref"),
+                    format!(
+                        "'{}' appears twice for session '{}'",
+                        r.delegate_ref, r.session_id
+                    ),
+                );
+                continue;
+            }
+            let existing = book.position(&r.delegate_ref);
+            let ix = match existing {
+                Some(ix) => ix,
+                None if r.status == BookingStatus::WalkIn => continue,
+                None => {
+                    if !agency_field(&mut v, &f("agency"), p, &r.agency, Some(book.session.date)) {
+                        continue;
+                    }
+                    act_for(i, &r.agency)?;
+                    match book.book(
+                        uuid::Uuid::new_v4().to_string(),
+                        &r.delegate_ref,
+                        &r.agency,
+                        &r.role,
+                    ) {
+                        Ok(ix) => ix,
+                        Err(e) => {
+                            refused(&mut v, e, |x| field(i, x));
+                            continue;
+                        }
+                    }
+                }
+            };
+            if existing.is_some() && r.status == BookingStatus::Booked {
+                refused(
+                    &mut v,
+                    domain::Refusal {
+                        fault: Fault::AlreadyBooked,
+                        reason: format!(
+                            "delegate '{}' already has a booking for this session",
+                            r.delegate_ref
+                        ),
+                    },
+                    |x| field(i, x),
+                );
+                continue;
+            }
+            at[i] = Some(ix);
+            if r.status != BookingStatus::Cancelled {
+                continue;
+            }
+            let b = &book.bookings[ix];
+            if existing.is_some() {
+                if !r.agency.is_empty() && r.agency != b.agency {
+                    v.add(
+                        f("agency"),
+                        format!("the booking is for agency '{}'", b.agency),
+                    );
+                    continue;
+                }
+                act_for(i, &b.agency)?;
+            }
+            match book.cancel(ix, r.cancelled_on.unwrap_or_default(), window) {
+                Ok(up) => promoted += up.len(),
+                Err(es) => {
+                    for e in es {
+                        refused(&mut v, e, |x| field(i, x));
+                    }
+                }
+            }
+        }
+
+        // Then attendance, in request order (RecordAttendance).
+        let mut attended_sessions = BTreeSet::new();
+        for (i, r) in rows.iter().enumerate() {
+            let Some(r) = r else { continue };
+            if !r.status.is_attendance_outcome() {
+                continue;
+            }
+            let Some(book) = books.get_mut(&r.session_id) else {
+                continue;
+            };
+            if r.status != BookingStatus::WalkIn && at[i].is_none() {
+                continue; // refused above
+            }
+            if r.status == BookingStatus::WalkIn && book.position(&r.delegate_ref).is_none() {
+                if !agency_field(
+                    &mut v,
+                    &format!("delegates[{i}].agency"),
+                    p,
+                    &r.agency,
+                    Some(book.session.date),
+                ) {
+                    continue;
+                }
+                act_for(i, &r.agency)?;
+            }
+            match book.record_outcome(
+                || uuid::Uuid::new_v4().to_string(),
+                &r.delegate_ref,
+                &r.agency,
+                &r.role,
+                r.status,
+            ) {
+                Ok(ix) => {
+                    act_for(i, &book.bookings[ix].agency)?;
+                    at[i] = Some(ix);
+                    attended_sessions.insert(r.session_id.clone());
+                }
+                Err(e) => refused(&mut v, e, |x| field(i, x)),
+            }
+        }
+        v.into_result()?;
+        for id in &attended_sessions {
+            if let Some(book) = books.get_mut(id) {
+                book.deliver();
+            }
+        }
+        store::save_bookings(&*txn, &p.id, books.values()).await?;
+
+        let mut resp = pb::RecordDelegatesResponse {
+            recorded: rows.len() as u32,
+            sessions: books.len() as u32,
+            sessions_delivered: attended_sessions
+                .iter()
+                .filter(|x| !was_delivered.contains(*x))
+                .count() as u32,
+            bookings_created: books
+                .values()
+                .map(|b| b.new_bookings().len())
+                .sum::<usize>() as u32,
+            bookings_updated: books
+                .values()
+                .map(|b| b.changed_bookings().count())
+                .sum::<usize>() as u32,
+            promoted: promoted as u32,
+            bookings_omitted: rows.len() > ECHO_BOOKINGS,
+            ..Default::default()
+        };
+        for (r, ix) in rows.iter().zip(&at) {
+            let (Some(r), Some(ix)) = (r, ix) else {
+                continue;
+            };
+            let book = &books[&r.session_id];
+            let b = &book.bookings[*ix];
+            match b.status {
+                BookingStatus::Booked => resp.booked += 1,
+                BookingStatus::WaitingList => resp.waiting_list += 1,
+                BookingStatus::Attended => resp.attended += 1,
+                BookingStatus::PartiallyAttended => resp.partially_attended += 1,
+                BookingStatus::DidNotAttend => resp.did_not_attend += 1,
+                BookingStatus::Cancelled => resp.cancelled += 1,
+                BookingStatus::CancelledLate => resp.cancelled_late += 1,
+                BookingStatus::WalkIn => resp.walk_ins += 1,
+            }
+            if !resp.bookings_omitted {
+                resp.bookings.push(booking_pb(b, &book.bookings));
+            }
+        }
+        remember(&*txn, &p.id, "RecordDelegates", key, &hash, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }

@@ -6,9 +6,11 @@ use chrono::NaiveDate;
 use lscb_platform::{Error, Result};
 use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Statement, Value};
 
+use std::collections::BTreeMap;
+
 use crate::domain::{
-    Booking, BookingStatus, ChargePolicy, Course, Evaluation, Programme, Session, SessionStatus,
-    TrainedCount, Trainer, YearTotals,
+    Booking, BookingStatus, ChargePolicy, Course, Evaluation, Programme, Session, SessionBookings,
+    SessionStatus, TrainedCount, Trainer, YearTotals,
 };
 
 fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
@@ -296,13 +298,76 @@ pub async fn get_booking<C: ConnectionTrait>(c: &C, p: &str, id: &str) -> Result
     rows.first().map(booking_of).transpose()
 }
 
+/// Bind parameters one statement may carry: well under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535), so multi-row statements are cut into chunks of this many values.
+const BIND_BUDGET: usize = 10_000;
+
+/// `?, ?, …` for `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Sessions by id, in id order (those of another partnership or unknown are left out). In
+/// a write transaction on PostgreSQL the rows are locked (`FOR UPDATE`, in id order so that
+/// concurrent batches queue rather than deadlock); SQLite has one writer.
+pub async fn sessions_by_ids<C: ConnectionTrait>(
+    c: &C,
+    p: &str,
+    ids: &[&str],
+    lock: bool,
+) -> Result<Vec<Session>> {
+    let lock = if lock && c.get_database_backend() == DatabaseBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let mut ids: Vec<&str> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BIND_BUDGET - 1) {
+        let sql = format!(
+            "SELECT * FROM tr_sessions WHERE partnership = ? AND id IN ({}) ORDER BY id{lock}",
+            placeholders(chunk.len())
+        );
+        let mut values = vec![s(p)];
+        values.extend(chunk.iter().map(|x| s(*x)));
+        for r in all(c, &sql, values).await? {
+            out.push(session_of(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The bookings of the given sessions, by session and arrival.
+pub async fn bookings_of_sessions<C: ConnectionTrait>(
+    c: &C,
+    p: &str,
+    ids: &[&str],
+) -> Result<Vec<Booking>> {
+    let mut out = vec![];
+    for chunk in ids.chunks(BIND_BUDGET - 1) {
+        let sql = format!(
+            "SELECT * FROM tr_bookings WHERE partnership = ? AND session_id IN ({}) ORDER BY session_id, seq",
+            placeholders(chunk.len())
+        );
+        let mut values = vec![s(p)];
+        values.extend(chunk.iter().map(|x| s(*x)));
+        for r in all(c, &sql, values).await? {
+            out.push(booking_of(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts bookings, many rows per statement.
 pub async fn insert_bookings<C: ConnectionTrait>(c: &C, p: &str, bs: &[Booking]) -> Result<()> {
-    // 10 values a row: stay well under SQLite's bind limit.
-    for chunk in bs.chunks(500) {
+    const COLUMNS: usize = 9;
+    for chunk in bs.chunks(BIND_BUDGET / COLUMNS) {
         let mut sql = String::from(
             "INSERT INTO tr_bookings (id, partnership, session_id, seq, delegate_ref, agency, role, status, cancelled_on) VALUES ",
         );
-        let mut values = Vec::with_capacity(chunk.len() * 9);
+        let mut values = Vec::with_capacity(chunk.len() * COLUMNS);
         for (i, b) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
@@ -325,24 +390,80 @@ pub async fn insert_bookings<C: ConnectionTrait>(c: &C, p: &str, bs: &[Booking])
     Ok(())
 }
 
-pub async fn set_booking_status<C: ConnectionTrait>(
+/// Writes the status (and day of cancellation) of stored bookings: one statement per
+/// distinct (status, day) with the ids chunked, not one per booking.
+pub async fn set_booking_statuses<C: ConnectionTrait>(
     c: &C,
     p: &str,
-    id: &str,
-    status: BookingStatus,
-    cancelled_on: Option<NaiveDate>,
+    bs: &[&Booking],
 ) -> Result<()> {
-    exec(
-        c,
-        "UPDATE tr_bookings SET status = ?, cancelled_on = ? WHERE partnership = ? AND id = ?",
-        vec![
-            s(status.as_str()),
-            Value::from(cancelled_on.map(|d| d.to_string())),
-            s(p),
-            s(id),
-        ],
-    )
-    .await?;
+    let mut groups: BTreeMap<(&str, Option<NaiveDate>), Vec<&str>> = BTreeMap::new();
+    for b in bs {
+        groups
+            .entry((b.status.as_str(), b.cancelled_on))
+            .or_default()
+            .push(&b.id);
+    }
+    for ((status, cancelled_on), ids) in groups {
+        for chunk in ids.chunks(BIND_BUDGET - 3) {
+            let sql = format!(
+                "UPDATE tr_bookings SET status = ?, cancelled_on = ? WHERE partnership = ? AND id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut values = vec![
+                s(status),
+                Value::from(cancelled_on.map(|d| d.to_string())),
+                s(p),
+            ];
+            values.extend(chunk.iter().map(|x| s(*x)));
+            exec(c, &sql, values).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the status of sessions: one statement per status with the ids chunked.
+pub async fn set_session_statuses<C: ConnectionTrait>(
+    c: &C,
+    p: &str,
+    ss: &[&Session],
+) -> Result<()> {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for x in ss {
+        groups.entry(x.status.as_str()).or_default().push(&x.id);
+    }
+    for (status, ids) in groups {
+        for chunk in ids.chunks(BIND_BUDGET - 2) {
+            let sql = format!(
+                "UPDATE tr_sessions SET status = ? WHERE partnership = ? AND id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut values = vec![s(status), s(p)];
+            values.extend(chunk.iter().map(|x| s(*x)));
+            exec(c, &sql, values).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes what the rules changed in sessions' bookings: the new bookings, the stored ones
+/// whose status changed, and the sessions marked delivered, with multi-row statements.
+pub async fn save_bookings<'a, C: ConnectionTrait>(
+    c: &C,
+    p: &str,
+    books: impl IntoIterator<Item = &'a SessionBookings>,
+) -> Result<()> {
+    let (mut new, mut changed, mut sessions) = (vec![], vec![], vec![]);
+    for b in books {
+        new.extend(b.new_bookings().iter().cloned());
+        changed.extend(b.changed_bookings());
+        if b.status_changed() {
+            sessions.push(&b.session);
+        }
+    }
+    insert_bookings(c, p, &new).await?;
+    set_booking_statuses(c, p, &changed).await?;
+    set_session_statuses(c, p, &sessions).await?;
     Ok(())
 }
 

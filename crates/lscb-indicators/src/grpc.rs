@@ -763,13 +763,12 @@ impl IndicatorApi {
             }
             let stored = self
                 .store
-                .current_observations(&*txn, &p.id, Some(&codes), Some((lo, hi)))
+                .current_values(&*txn, &p.id, Some(&codes), Some((lo, hi)))
                 .await?;
             let batch_keys: HashSet<_> = inputs.iter().map(|r| r.key()).collect();
             let mut rows: Vec<domain::ObsValue> = stored
-                .iter()
+                .into_iter()
                 .filter(|s| !batch_keys.contains(&s.key))
-                .map(StoredRevision::to_obs_value)
                 .collect();
             for (i, r) in inputs.iter().enumerate() {
                 if let Some(val) = values[i] {
@@ -899,12 +898,11 @@ impl IndicatorApi {
                 .map(|c| c.1.financial_year_start())
                 .max()
                 .unwrap_or(0);
-            let rows = self
-                .store
-                .current_observations(&*txn, &p.id, Some(&codes), Some((lo, hi)))
-                .await?;
-            let data =
-                domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
+            let data = domain::Dataset::new(
+                self.store
+                    .current_values(&*txn, &p.id, Some(&codes), Some((lo, hi)))
+                    .await?,
+            );
             domain::breakdown_warnings(&data, &defs, &cells).0
         };
         let echoed = inserted.count <= MAX_ECHOED_ROWS;
@@ -1344,16 +1342,16 @@ impl IndicatorService for IndicatorApi {
             periods.push(last.next());
         }
         let defs = definitions(&versions);
-        let rows = self
-            .store
-            .current_observations(
-                conn,
-                &p.id,
-                Some(&needed(def)),
-                Some((from.financial_year_start() - 1, to.financial_year_start())),
-            )
-            .await?;
-        let data = domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
+        let data = domain::Dataset::new(
+            self.store
+                .current_values(
+                    conn,
+                    &p.id,
+                    Some(&needed(def)),
+                    Some((from.financial_year_start() - 1, to.financial_year_start())),
+                )
+                .await?,
+        );
         let benchmarks = self.store.benchmarks(conn, &p.id).await?;
         let mut values = vec![breakdown.clone()];
         if req.all_breakdown_values
@@ -1416,11 +1414,11 @@ impl IndicatorService for IndicatorApi {
         let versions = self.store.current_definitions(conn, &p.id).await?;
         let defs = definitions(&versions);
         let fy = year.financial_year_start();
-        let rows = self
-            .store
-            .current_observations(conn, &p.id, None, Some((fy - 2, fy)))
-            .await?;
-        let data = domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
+        let data = domain::Dataset::new(
+            self.store
+                .current_values(conn, &p.id, None, Some((fy - 2, fy)))
+                .await?,
+        );
         let benchmarks = self.store.benchmarks(conn, &p.id).await?;
         let history = self.store.lock_history(conn, &p.id).await?;
         let mut selected: Vec<&IndicatorVersion> = versions
@@ -1820,9 +1818,15 @@ impl IndicatorService for IndicatorApi {
         let fy = year.financial_year_start();
         let rows = self
             .store
-            .current_observations(conn, &p.id, None, Some((fy - 3, fy)))
+            .current_values(conn, &p.id, None, Some((fy - 3, fy)))
             .await?;
-        let data = domain::Dataset::new(rows.iter().map(StoredRevision::to_obs_value).collect());
+        let mut cells: Vec<(String, Period, String)> = rows
+            .iter()
+            .filter(|r| r.key.period.financial_year_start() == fy)
+            .filter(|r| only.is_none_or(|o| r.key.indicator == o))
+            .map(|r| (r.key.indicator.clone(), r.key.period, r.key.agency.clone()))
+            .collect();
+        let data = domain::Dataset::new(rows);
         let rules: Vec<Rule> = self
             .store
             .rules(conn, &p.id)
@@ -1831,12 +1835,6 @@ impl IndicatorService for IndicatorApi {
             .filter(|r| only.is_none_or(|o| r.left == o || r.right == o))
             .collect();
         let (mut warnings, rules_checked) = domain::rule_warnings(&data, &defs, &rules, year);
-        let mut cells: Vec<(String, Period, String)> = rows
-            .iter()
-            .filter(|r| r.key.period.financial_year_start() == fy)
-            .filter(|r| only.is_none_or(|o| r.key.indicator == o))
-            .map(|r| (r.key.indicator.clone(), r.key.period, r.key.agency.clone()))
-            .collect();
         cells.sort();
         cells.dedup();
         let (w, breakdowns_checked) = domain::breakdown_warnings(&data, &defs, &cells);

@@ -539,9 +539,67 @@ impl Store {
         indicators: Option<&[String]>,
         fy_range: Option<(i32, i32)>,
     ) -> Result<Vec<StoredRevision>> {
+        let Some(q) = self.current_query(Self::SELECT, partnership, indicators, fy_range) else {
+            return Ok(vec![]);
+        };
+        let rows = conn.query_all_raw(q).await?;
+        rows.iter().map(Self::revision_of).collect()
+    }
+
+    /// The current values only (what figures are computed from), reading none of the
+    /// revisions' who/when/why columns: the read behind series and scorecards.
+    pub async fn current_values<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        partnership: &str,
+        indicators: Option<&[String]>,
+        fy_range: Option<(i32, i32)>,
+    ) -> Result<Vec<ObsValue>> {
+        const SELECT_VALUES: &str = "SELECT r.observation_id, r.revision, r.value, \
+            r.numerator, r.denominator, r.status, o.indicator_code, o.period, o.agency_code, \
+            o.breakdown_value, o.first_received_at \
+            FROM ind_revision r JOIN ind_observation o ON o.id = r.observation_id";
+        let Some(q) = self.current_query(SELECT_VALUES, partnership, indicators, fy_range) else {
+            return Ok(vec![]);
+        };
+        let rows = conn.query_all_raw(q).await?;
+        rows.iter()
+            .map(|row| {
+                let g = |c: &str| -> Result<String> { Ok(row.try_get::<String>("", c)?) };
+                let go = |c: &str| -> Result<Option<String>> {
+                    Ok(row.try_get::<Option<String>>("", c)?)
+                };
+                let rev: i64 = row.try_get("", "revision")?;
+                Ok(ObsValue {
+                    observation_id: g("observation_id")?,
+                    revision: rev as u32,
+                    key: ObsKey {
+                        indicator: g("indicator_code")?,
+                        period: period(&g("period")?)?,
+                        agency: g("agency_code")?,
+                        breakdown: g("breakdown_value")?,
+                    },
+                    value: dec(&g("value")?)?,
+                    numerator: go("numerator")?.map(|s| dec(&s)).transpose()?,
+                    denominator: go("denominator")?.map(|s| dec(&s)).transpose()?,
+                    status: Status::parse(&g("status")?),
+                    first_received_at: g("first_received_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The current revisions of a partnership, optionally of some indicators and financial
+    /// years; `None` when `indicators` is empty (nothing to read).
+    fn current_query(
+        &self,
+        select: &str,
+        partnership: &str,
+        indicators: Option<&[String]>,
+        fy_range: Option<(i32, i32)>,
+    ) -> Option<Statement> {
         let mut sql = format!(
-            "{} AND r.revision = o.current_revision WHERE o.partnership = {}",
-            Self::SELECT,
+            "{select} AND r.revision = o.current_revision WHERE o.partnership = {}",
             self.ph(1)
         );
         let mut values: Vec<Value> = vec![partnership.into()];
@@ -556,7 +614,7 @@ impl Store {
         }
         if let Some(codes) = indicators {
             if codes.is_empty() {
-                return Ok(vec![]);
+                return None;
             }
             let phs: Vec<String> = (0..codes.len())
                 .map(|i| self.ph(values.len() + 1 + i))
@@ -564,10 +622,7 @@ impl Store {
             sql += &format!(" AND o.indicator_code IN ({})", phs.join(", "));
             values.extend(codes.iter().map(|c| Value::from(c.as_str())));
         }
-        let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values))
-            .await?;
-        rows.iter().map(Self::revision_of).collect()
+        Some(Statement::from_sql_and_values(self.backend(), sql, values))
     }
 
     /// Every revision matching the filter, ordered by period, agency, breakdown, revision.

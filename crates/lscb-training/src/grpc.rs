@@ -441,12 +441,11 @@ fn delegate_row(v: &mut Violations, i: usize, d: &pb::DelegateRecord) -> Option<
     };
     let cancelled_on = match status {
         Some(BookingStatus::Cancelled) => date_field(v, &f("cancelled_on"), &d.cancelled_on),
-        _ => {
-            if !d.cancelled_on.is_empty() {
-                v.add(f("cancelled_on"), "is only for a CANCELLED delegate");
-            }
+        Some(_) if !d.cancelled_on.is_empty() => {
+            v.add(f("cancelled_on"), "is only for a CANCELLED delegate");
             None
         }
+        _ => None,
     };
     (v.len() == before).then(|| DelegateRow {
         session_id: d.session_id.clone(),

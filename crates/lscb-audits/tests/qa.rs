@@ -537,6 +537,48 @@ async fn front_door_programme_88_cases_about_forty_percent_require_improvement()
         assert_eq!(q1.audits.len(), 3, "{db}");
         assert!(q1.audits.iter().all(|a| a.case_count == 11));
 
+        // pages of the year: the slice of the period order, the total over every page
+        let year_page = |token: &str| pb::ListAuditsRequest {
+            within: period("2015-16"),
+            page: Some(cpb::PageRequest {
+                page_size: 3,
+                page_token: token.into(),
+            }),
+            ..Default::default()
+        };
+        let p2 = c
+            .audits
+            .list_audits(year_page("3"))
+            .await
+            .unwrap()
+            .into_inner();
+        let got: Vec<&str> = p2.audits.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            got,
+            [ids[3].as_str(), ids[4].as_str(), ids[5].as_str()],
+            "{db}"
+        );
+        assert!(p2.audits.iter().all(|a| a.case_count == 11));
+        let pr = p2.page.unwrap();
+        assert_eq!((pr.next_page_token.as_str(), pr.total_size), ("6", 8));
+        let p3 = c
+            .audits
+            .list_audits(year_page("6"))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(p3.audits.len(), 2, "{db}");
+        let pr = p3.page.unwrap();
+        assert_eq!((pr.next_page_token.as_str(), pr.total_size), ("", 8));
+        let past = c
+            .audits
+            .list_audits(year_page("18446744073709551615"))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(past.audits.is_empty(), "{db}");
+        assert_eq!(past.page.unwrap().total_size, 8);
+
         let err = c
             .audits
             .get_programme_trend(pb::GetProgrammeTrendRequest {
@@ -664,6 +706,24 @@ async fn cqc_hmic_and_mash_review_inspections() {
             "{db}"
         );
         assert_eq!(all.inspections[1].assurance_date, "2016-02-10");
+        let second = c
+            .inspections
+            .list_inspections(pb::ListInspectionsRequest {
+                within: period("2015-16"),
+                page: Some(cpb::PageRequest {
+                    page_size: 1,
+                    page_token: "1".into(),
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(second.inspections.len(), 1, "{db}");
+        assert_eq!(second.inspections[0].id, cqc.id, "{db}");
+        assert_eq!(second.inspections[0].recommendations.len(), 1, "{db}");
+        let pr = second.page.unwrap();
+        assert_eq!((pr.next_page_token.as_str(), pr.total_size), ("2", 3));
         assert_eq!(all.inspections[0].recommendations.len(), 2);
         assert_eq!(all.inspections[0].recommendations[1].actions.len(), 2);
         assert_eq!(

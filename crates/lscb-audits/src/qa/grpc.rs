@@ -975,8 +975,15 @@ impl pb::audit_service_server::AuditService for Api {
         let (offset, limit) = proto_conv::page(&mut v, "page", req.page.as_ref());
         v.into_result()?;
         let c = self.ctx.db.conn();
-        let all = store::list_audits(c, &p.id, &filter).await.map_err(db)?;
-        let (items, page) = page(&all, offset, limit);
+        let total = store::count_audits(c, &p.id, &filter).await.map_err(db)?;
+        let items = if offset < total {
+            store::list_audits(c, &p.id, &filter, Some((offset, limit)))
+                .await
+                .map_err(db)?
+        } else {
+            vec![]
+        };
+        let page = proto_conv::page_response(offset, items.len(), total);
         let ids: Vec<i64> = items.iter().map(|a| a.id).collect();
         let recs = recs_of_many(c, &p.id, SourceKind::Audit, &ids).await?;
         Ok(Response::new(pb::ListAuditsResponse {
@@ -1132,17 +1139,7 @@ impl pb::audit_service_server::AuditService for Api {
             .await
             .map_err(db)?
             .ok_or_else(|| Status::from(Error::not_found(format!("audit {id}"))))?;
-        let same_type = store::list_audits(
-            c,
-            &p.id,
-            &store::AuditFilter {
-                audit_type: Some(audit.audit_type),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(db)?;
-        let previous = domain::previous_audit(&audit, &same_type).cloned();
+        let previous = store::previous_audit(c, &p.id, &audit).await.map_err(db)?;
         let mut ids = vec![id];
         ids.extend(previous.as_ref().map(|a| a.id));
         let mut reviews = store::case_reviews(c, &p.id, &ids).await.map_err(db)?;
@@ -1220,6 +1217,7 @@ impl pb::audit_service_server::AuditService for Api {
                 programme: Some(programme.clone()),
                 ..Default::default()
             },
+            None,
         )
         .await
         .map_err(db)?;
@@ -1404,15 +1402,23 @@ impl pb::inspection_service_server::InspectionService for Api {
             .and_then(|w| proto_conv::period(&mut v, "within", Some(w)));
         let (offset, limit) = proto_conv::page(&mut v, "page", req.page.as_ref());
         v.into_result()?;
+        let filter = store::InspectionFilter {
+            inspectorate,
+            agency,
+            within,
+        };
         let c = self.ctx.db.conn();
-        let all: Vec<Inspection> =
-            store::list_inspections(c, &p.id, inspectorate, agency.as_deref())
+        let total = store::count_inspections(c, &p.id, &filter)
+            .await
+            .map_err(db)?;
+        let items = if offset < total {
+            store::list_inspections(c, &p.id, &filter, Some((offset, limit)))
                 .await
                 .map_err(db)?
-                .into_iter()
-                .filter(|i| within.is_none_or(|w| w.contains_date(i.inspection_date)))
-                .collect();
-        let (items, page) = page(&all, offset, limit);
+        } else {
+            vec![]
+        };
+        let page = proto_conv::page_response(offset, items.len(), total);
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let recs = recs_of_many(c, &p.id, SourceKind::Inspection, &ids).await?;
         Ok(Response::new(pb::ListInspectionsResponse {
@@ -1729,26 +1735,8 @@ impl pb::learning_review_service_server::LearningReviewService for Api {
         let by_source = store::recommendations(c, &p.id, kind.map(|k| k.as_str()), None)
             .await
             .map_err(db)?;
-        // labels of the sources
-        let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
-        for a in store::list_audits(c, &p.id, &store::AuditFilter::default())
-            .await
-            .map_err(db)?
-        {
-            labels.insert(("audit".into(), a.id.to_string()), a.title);
-        }
-        for i in store::list_inspections(c, &p.id, None, None)
-            .await
-            .map_err(db)?
-        {
-            labels.insert(("inspection".into(), i.id.to_string()), i.title);
-        }
-        for r in store::list_learning_reviews(c, &p.id, None, None)
-            .await
-            .map_err(db)?
-        {
-            labels.insert(("learning_review".into(), r.id.to_string()), r.reference);
-        }
+        let sources: Vec<(String, String)> = by_source.keys().cloned().collect();
+        let labels = store::source_labels(c, &p.id, &sources).await.map_err(db)?;
         let mut keys: Vec<&(String, String)> = by_source.keys().collect();
         keys.sort_by_key(|(k, id)| (k.clone(), id.parse::<i64>().unwrap_or(i64::MAX), id.clone()));
         let mut all_recs: Vec<Recommendation> = Vec::new();
@@ -1967,13 +1955,11 @@ impl pb::action_service_server::ActionService for Api {
             source_kind: kind.map(|k| k.as_str().to_string()),
             source_id: (!req.source_id.is_empty()).then(|| req.source_id.clone()),
             status,
+            overdue_at: req.overdue_only.then_some(as_of),
         };
-        let mut all = store::list_actions(self.ctx.db.conn(), &p.id, &filter)
+        let all = store::list_actions(self.ctx.db.conn(), &p.id, &filter)
             .await
             .map_err(db)?;
-        if req.overdue_only {
-            all.retain(|a| a.overdue_at(as_of));
-        }
         let group = |key: &dyn Fn(&Action) -> String| -> Vec<pb::GroupCount> {
             let mut m: BTreeMap<String, pb::GroupCount> = BTreeMap::new();
             for a in &all {

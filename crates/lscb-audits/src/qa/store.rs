@@ -6,10 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use lscb_platform::{Granularity, Period};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -33,6 +34,19 @@ fn from_json<T: DeserializeOwned>(s: &str, what: &str) -> Result<T, DbErr> {
 
 fn corrupt(what: &str, v: &str) -> DbErr {
     DbErr::Custom(format!("corrupt stored {what} '{v}'"))
+}
+
+/// Ids per `IN (…)` list, well under both backends' bind-parameter limits.
+const IN_CHUNK: usize = 500;
+
+/// A page of a list: (offset, limit); `None` = the whole list.
+pub(crate) type Page = Option<(u64, u64)>;
+
+fn paged<E: EntityTrait>(q: Select<E>, page: Page) -> Select<E> {
+    match page {
+        Some((offset, limit)) => q.offset(offset).limit(limit),
+        None => q,
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -85,8 +99,7 @@ fn audit_from(m: audit::Model, case_count: u32) -> Result<Audit, DbErr> {
         topic: m.topic,
         title: m.title,
         strategic_priority: m.strategic_priority,
-        period: lscb_platform::Period::parse(&m.period)
-            .map_err(|_| corrupt("period", &m.period))?,
+        period: Period::parse(&m.period).map_err(|_| corrupt("period", &m.period))?,
         status: AuditStatus::parse(&m.status).ok_or_else(|| corrupt("audit status", &m.status))?,
         themes: from_json(&m.themes, "themes")?,
         questions: from_json(&m.questions, "questions")?,
@@ -123,23 +136,31 @@ pub(crate) async fn insert_audit<C: ConnectionTrait>(
     Ok(m.id)
 }
 
+/// The number of case reviews of each of the given audits (absent: none), by one grouped
+/// query per chunk of ids.
 async fn case_counts<C: ConnectionTrait>(
     c: &C,
     partnership: &str,
+    audit_ids: &[i64],
 ) -> Result<HashMap<i64, u32>, DbErr> {
-    let rows: Vec<(i64, i64)> = case_review::Entity::find()
-        .select_only()
-        .column(case_review::Column::AuditId)
-        .column_as(
-            Expr::from(Func::count(Expr::col(case_review::Column::Id))),
-            "n",
-        )
-        .filter(case_review::Column::Partnership.eq(partnership))
-        .group_by(case_review::Column::AuditId)
-        .into_tuple()
-        .all(c)
-        .await?;
-    Ok(rows.into_iter().map(|(a, n)| (a, n as u32)).collect())
+    let mut out = HashMap::with_capacity(audit_ids.len());
+    for chunk in audit_ids.chunks(IN_CHUNK) {
+        let rows: Vec<(i64, i64)> = case_review::Entity::find()
+            .select_only()
+            .column(case_review::Column::AuditId)
+            .column_as(
+                Expr::from(Func::count(Expr::col(case_review::Column::Id))),
+                "n",
+            )
+            .filter(case_review::Column::Partnership.eq(partnership))
+            .filter(case_review::Column::AuditId.is_in(chunk.iter().copied()))
+            .group_by(case_review::Column::AuditId)
+            .into_tuple()
+            .all(c)
+            .await?;
+        out.extend(rows.into_iter().map(|(a, n)| (a, n as u32)));
+    }
+    Ok(out)
 }
 
 pub(crate) async fn get_audit<C: ConnectionTrait>(
@@ -167,15 +188,19 @@ pub(crate) struct AuditFilter {
     pub audit_type: Option<AuditType>,
     pub programme: Option<String>,
     pub status: Option<AuditStatus>,
-    pub within: Option<lscb_platform::Period>,
+    /// Audits whose period lies wholly inside this one ([`Period::contains`]).
+    pub within: Option<Period>,
 }
 
-/// Audits ordered by period start, then id.
-pub(crate) async fn list_audits<C: ConnectionTrait>(
-    c: &C,
-    partnership: &str,
-    f: &AuditFilter,
-) -> Result<Vec<Audit>, DbErr> {
+/// Every period lying wholly inside `w`: itself, its quarters and its months.
+fn periods_inside(w: Period) -> Vec<Period> {
+    [Granularity::Year, Granularity::Quarter, Granularity::Month]
+        .into_iter()
+        .flat_map(|g| w.periods_within(g))
+        .collect()
+}
+
+fn audit_query(partnership: &str, f: &AuditFilter) -> Select<audit::Entity> {
     let mut q = audit::Entity::find().filter(audit::Column::Partnership.eq(partnership));
     if let Some(t) = f.audit_type {
         q = q.filter(audit::Column::AuditType.eq(t.as_str()));
@@ -186,19 +211,139 @@ pub(crate) async fn list_audits<C: ConnectionTrait>(
     if let Some(s) = f.status {
         q = q.filter(audit::Column::Status.eq(s.as_str()));
     }
-    let rows = q
+    if let Some(w) = f.within {
+        // `w.contains(period)` in SQL: the audit's period is one of the (at most 17)
+        // periods inside `w`, by its code (every period has exactly one code).
+        q = q.filter(audit::Column::Period.is_in(periods_inside(w).iter().map(|p| p.to_string())));
+    }
+    q
+}
+
+/// How many audits match `f`.
+pub(crate) async fn count_audits<C: ConnectionTrait>(
+    c: &C,
+    partnership: &str,
+    f: &AuditFilter,
+) -> Result<u64, DbErr> {
+    audit_query(partnership, f).count(c).await
+}
+
+/// The audits matching `f` (or a page of them), ordered by period start, then id, each
+/// with its number of case reviews.
+pub(crate) async fn list_audits<C: ConnectionTrait>(
+    c: &C,
+    partnership: &str,
+    f: &AuditFilter,
+    page: Page,
+) -> Result<Vec<Audit>, DbErr> {
+    let q = audit_query(partnership, f)
         .order_by_asc(audit::Column::PeriodStart)
-        .order_by_asc(audit::Column::Id)
+        .order_by_asc(audit::Column::Id);
+    let rows = paged(q, page).all(c).await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let counts = case_counts(c, partnership, &ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let n = counts.get(&m.id).copied().unwrap_or(0);
+            audit_from(m, n)
+        })
+        .collect()
+}
+
+/// The audit `current` is compared with: the latest earlier one (by period start, then
+/// id) of the same type and topic, as [`super::domain::previous_audit`] chooses it. Only
+/// the ids and topics of the earlier audits of the type are read; the topic is compared
+/// here, ignoring ASCII case exactly as the domain rule does.
+pub(crate) async fn previous_audit<C: ConnectionTrait>(
+    c: &C,
+    partnership: &str,
+    current: &Audit,
+) -> Result<Option<Audit>, DbErr> {
+    use audit::Column as K;
+    let start = current.period.first_day();
+    let earlier: Vec<(i64, String)> = audit::Entity::find()
+        .select_only()
+        .column(K::Id)
+        .column(K::Topic)
+        .filter(K::Partnership.eq(partnership))
+        .filter(K::AuditType.eq(current.audit_type.as_str()))
+        .filter(
+            Condition::any().add(K::PeriodStart.lt(start)).add(
+                Condition::all()
+                    .add(K::PeriodStart.eq(start))
+                    .add(K::Id.lt(current.id)),
+            ),
+        )
+        .order_by_desc(K::PeriodStart)
+        .order_by_desc(K::Id)
+        .into_tuple()
         .all(c)
         .await?;
-    let counts = case_counts(c, partnership).await?;
-    let mut out = Vec::new();
-    for m in rows {
-        let n = counts.get(&m.id).copied().unwrap_or(0);
-        let a = audit_from(m, n)?;
-        if f.within.as_ref().is_none_or(|w| w.contains(&a.period)) {
-            out.push(a);
+    match earlier
+        .into_iter()
+        .find(|(_, topic)| topic.eq_ignore_ascii_case(&current.topic))
+    {
+        Some((id, _)) => get_audit(c, partnership, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Labels of recommendation sources for [`recommendations`]' keys: an audit's or an
+/// inspection's title, a learning review's reference. Only the sources asked for are read;
+/// keys of other kinds, unknown ids and other partnerships' records get no label.
+pub(crate) async fn source_labels<C: ConnectionTrait>(
+    c: &C,
+    partnership: &str,
+    sources: &[(String, String)],
+) -> Result<BTreeMap<(String, String), String>, DbErr> {
+    let ids_of = |kind: &str| -> Vec<i64> {
+        sources
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .filter_map(|(_, id)| id.parse::<i64>().ok())
+            .collect()
+    };
+    let mut out = BTreeMap::new();
+    let mut put = |kind: &str, rows: Vec<(i64, String)>| {
+        for (id, label) in rows {
+            out.insert((kind.to_string(), id.to_string()), label);
         }
+    };
+    for chunk in ids_of("audit").chunks(IN_CHUNK) {
+        let rows = audit::Entity::find()
+            .select_only()
+            .column(audit::Column::Id)
+            .column(audit::Column::Title)
+            .filter(audit::Column::Partnership.eq(partnership))
+            .filter(audit::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        put("audit", rows);
+    }
+    for chunk in ids_of("inspection").chunks(IN_CHUNK) {
+        let rows = inspection::Entity::find()
+            .select_only()
+            .column(inspection::Column::Id)
+            .column(inspection::Column::Title)
+            .filter(inspection::Column::Partnership.eq(partnership))
+            .filter(inspection::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        put("inspection", rows);
+    }
+    for chunk in ids_of("learning_review").chunks(IN_CHUNK) {
+        let rows = learning_review::Entity::find()
+            .select_only()
+            .column(learning_review::Column::Id)
+            .column(learning_review::Column::Reference)
+            .filter(learning_review::Column::Partnership.eq(partnership))
+            .filter(learning_review::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(c)
+            .await?;
+        put("learning_review", rows);
     }
     Ok(out)
 }
@@ -289,16 +434,18 @@ pub(crate) async fn case_reviews<C: ConnectionTrait>(
     partnership: &str,
     audit_ids: &[i64],
 ) -> Result<BTreeMap<i64, Vec<CaseReview>>, DbErr> {
-    let rows = case_review::Entity::find()
-        .filter(case_review::Column::Partnership.eq(partnership))
-        .filter(case_review::Column::AuditId.is_in(audit_ids.iter().copied()))
-        .order_by_asc(case_review::Column::Id)
-        .all(c)
-        .await?;
     let mut out: BTreeMap<i64, Vec<CaseReview>> = BTreeMap::new();
-    for m in rows {
-        let (a, r) = review_from(m)?;
-        out.entry(a).or_default().push(r);
+    for chunk in audit_ids.chunks(IN_CHUNK) {
+        let rows = case_review::Entity::find()
+            .filter(case_review::Column::Partnership.eq(partnership))
+            .filter(case_review::Column::AuditId.is_in(chunk.iter().copied()))
+            .order_by_asc(case_review::Column::Id)
+            .all(c)
+            .await?;
+        for m in rows {
+            let (a, r) = review_from(m)?;
+            out.entry(a).or_default().push(r);
+        }
     }
     Ok(out)
 }
@@ -361,22 +508,49 @@ pub(crate) async fn get_inspection<C: ConnectionTrait>(
         .transpose()
 }
 
-/// Inspections by date then id, filtered by inspectorate and agency.
+/// Filters of [`list_inspections`]; `None` = any.
+#[derive(Debug, Default)]
+pub(crate) struct InspectionFilter {
+    pub inspectorate: Option<Inspectorate>,
+    pub agency: Option<String>,
+    /// Inspections dated inside this period ([`Period::contains_date`]).
+    pub within: Option<Period>,
+}
+
+fn inspection_query(partnership: &str, f: &InspectionFilter) -> Select<inspection::Entity> {
+    let mut q = inspection::Entity::find().filter(inspection::Column::Partnership.eq(partnership));
+    if let Some(i) = f.inspectorate {
+        q = q.filter(inspection::Column::Inspectorate.eq(i.as_str()));
+    }
+    if let Some(a) = &f.agency {
+        q = q.filter(inspection::Column::Agency.eq(a.as_str()));
+    }
+    if let Some(w) = f.within {
+        q = q.filter(inspection::Column::InspectionDate.between(w.first_day(), w.last_day()));
+    }
+    q
+}
+
+/// How many inspections match `f`.
+pub(crate) async fn count_inspections<C: ConnectionTrait>(
+    c: &C,
+    partnership: &str,
+    f: &InspectionFilter,
+) -> Result<u64, DbErr> {
+    inspection_query(partnership, f).count(c).await
+}
+
+/// The inspections matching `f` (or a page of them) by date, then id.
 pub(crate) async fn list_inspections<C: ConnectionTrait>(
     c: &C,
     partnership: &str,
-    inspectorate: Option<Inspectorate>,
-    agency: Option<&str>,
+    f: &InspectionFilter,
+    page: Page,
 ) -> Result<Vec<Inspection>, DbErr> {
-    let mut q = inspection::Entity::find().filter(inspection::Column::Partnership.eq(partnership));
-    if let Some(i) = inspectorate {
-        q = q.filter(inspection::Column::Inspectorate.eq(i.as_str()));
-    }
-    if let Some(a) = agency {
-        q = q.filter(inspection::Column::Agency.eq(a));
-    }
-    q.order_by_asc(inspection::Column::InspectionDate)
-        .order_by_asc(inspection::Column::Id)
+    let q = inspection_query(partnership, f)
+        .order_by_asc(inspection::Column::InspectionDate)
+        .order_by_asc(inspection::Column::Id);
+    paged(q, page)
         .all(c)
         .await?
         .into_iter()
@@ -676,6 +850,8 @@ pub(crate) struct ActionFilter {
     pub source_kind: Option<String>,
     pub source_id: Option<String>,
     pub status: Option<ActionStatus>,
+    /// Only actions overdue at this date ([`Action::overdue_at`]).
+    pub overdue_at: Option<NaiveDate>,
 }
 
 /// Actions ordered by due date, then id.
@@ -697,6 +873,14 @@ pub(crate) async fn list_actions<C: ConnectionTrait>(
     if let Some(s) = f.status {
         q = q.filter(action::Column::Status.eq(s.as_str()));
     }
+    if let Some(d) = f.overdue_at {
+        q = q
+            .filter(action::Column::Status.is_in([
+                ActionStatus::Open.as_str(),
+                ActionStatus::InProgress.as_str(),
+            ]))
+            .filter(action::Column::DueDate.lt(d));
+    }
     q.order_by_asc(action::Column::DueDate)
         .order_by_asc(action::Column::Id)
         .all(c)
@@ -705,3 +889,7 @@ pub(crate) async fn list_actions<C: ConnectionTrait>(
         .map(action_from)
         .collect()
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

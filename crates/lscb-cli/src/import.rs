@@ -6,7 +6,7 @@
 //! derive from the file's SHA-256, so running the same file twice stores it once. Column
 //! layouts: `docs/import.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use lscb_proto::audits::v1 as au;
@@ -15,7 +15,7 @@ use lscb_proto::finance::v1 as fi;
 use lscb_proto::indicators::v1 as ind;
 use lscb_proto::training::v1 as tr;
 
-use crate::csvio::{CsvFile, Progress, Row, RowError, map_violations};
+use crate::csvio::{CsvFile, Progress, Row, RowError, map_violations, sha256_hex};
 use crate::seed_clients::Clients;
 
 /// What a CSV file holds.
@@ -27,7 +27,7 @@ pub enum ImportKind {
     Observations,
     /// Case reviews of audits (SubmitCaseReviews per audit).
     CaseReviews,
-    /// Training bookings and attendance by delegate (BookPlace, CancelBooking, RecordAttendance).
+    /// Training bookings, cancellations and attendance by delegate (RecordDelegates batches).
     TrainingAttendance,
     /// Finance lines: contributions, income, expenditure, in kind, carry forward, planned changes.
     Finance,
@@ -625,107 +625,187 @@ fn days_before(date: &str, days: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Books, cancels and records the attendance of one session's delegates. Safe to rerun:
-/// delegates already booked are not booked again, a delivered session is left alone.
-pub async fn apply_session_attendance(
+/// Most delegates sent in one `RecordDelegates` call (whole sessions; the service takes up
+/// to 10,000).
+pub const DELEGATES_PER_CALL: usize = 5_000;
+
+/// One session's delegates as `RecordDelegates` rows (with their CSV lines), leaving out
+/// what the stored bookings already say, so a rerun sends nothing twice: a delivered
+/// session entirely, a booked delegate's booking, a cancellation already made.
+/// Cancellations go first (each booked and cancelled at once, so a full session never puts
+/// them on the waiting list, and the place they free is there for the rest); a
+/// `cancelled_late` row is cancelled the day before the session, a `cancelled` one two
+/// weeks before: the charge policy's window decides which is late.
+async fn session_rows(
     clients: &Clients,
     session: &tr::Session,
     delegates: &[Delegate],
-    key: String,
-) -> Result<usize, Vec<RowError>> {
-    let mut client = clients.training.clone();
-    let first_line = delegates.first().map(|d| d.line).unwrap_or(0);
-    let fail = |s: tonic::Status, line: u64| map_violations(&s, &[line]);
-    // A delivered session has had its attendance recorded: nothing more to store.
+) -> Result<Vec<(u64, tr::DelegateRecord)>, Vec<RowError>> {
+    use tr::BookingStatus as B;
     if session.status == tr::SessionStatus::Delivered as i32 {
-        return Ok(delegates.len());
+        return Ok(vec![]);
     }
-    let existing = client
+    let first_line = delegates.first().map(|d| d.line).unwrap_or(0);
+    let existing = clients
+        .training
+        .clone()
         .list_bookings(tr::ListBookingsRequest {
             session_id: session.id.clone(),
             agency: String::new(),
         })
         .await
-        .map_err(|s| fail(s, first_line))?
+        .map_err(|s| map_violations(&s, &[first_line]))?
         .into_inner()
         .bookings;
-    let booked: BTreeMap<&str, &tr::Booking> = existing
+    let status_of: BTreeMap<&str, i32> = existing
         .iter()
-        .map(|b| (b.delegate_ref.as_str(), b))
+        .map(|b| (b.delegate_ref.as_str(), b.status))
         .collect();
-    use tr::BookingStatus as B;
-    // Cancellations first (each booked and cancelled at once, so a full session never
-    // puts them on the waiting list), then the places that are held.
-    let mut order: Vec<&Delegate> = delegates
+    let cancelled = |d: &&Delegate| matches!(d.status, B::Cancelled | B::CancelledLate);
+    let order = delegates
         .iter()
-        .filter(|d| matches!(d.status, B::Cancelled | B::CancelledLate))
-        .collect();
-    order.extend(delegates.iter().filter(|d| {
-        matches!(
-            d.status,
-            B::Booked | B::Attended | B::PartiallyAttended | B::DidNotAttend
-        )
-    }));
+        .filter(cancelled)
+        .chain(delegates.iter().filter(|d| !cancelled(d)));
+    let mut rows = vec![];
     for d in order {
-        if booked.contains_key(d.delegate_ref.as_str()) {
-            continue;
-        }
-        let b = client
-            .book_place(tr::BookPlaceRequest {
+        let stored = status_of.get(d.delegate_ref.as_str()).copied();
+        let already_cancelled =
+            stored.is_some_and(|s| s == B::Cancelled as i32 || s == B::CancelledLate as i32);
+        let (status, cancelled_on) = match d.status {
+            B::Booked if stored.is_some() => continue,
+            B::Cancelled | B::CancelledLate if already_cancelled => continue,
+            B::Cancelled | B::CancelledLate => {
+                let days = if d.status == B::CancelledLate { 1 } else { 14 };
+                (B::Cancelled, days_before(&session.date, days))
+            }
+            B::Unspecified => continue,
+            other => (other, String::new()),
+        };
+        rows.push((
+            d.line,
+            tr::DelegateRecord {
                 session_id: session.id.clone(),
                 delegate_ref: d.delegate_ref.clone(),
                 agency: d.agency.clone(),
                 role: d.role.clone(),
-            })
-            .await
-            .map_err(|s| fail(s, d.line))?
-            .into_inner()
-            .booking
-            .unwrap_or_default();
-        if matches!(d.status, B::Cancelled | B::CancelledLate) {
-            let days = if d.status == B::CancelledLate { 1 } else { 14 };
-            client
-                .cancel_booking(tr::CancelBookingRequest {
-                    booking_id: b.id,
-                    cancelled_on: days_before(&session.date, days),
+                status: status as i32,
+                cancelled_on,
+            },
+        ));
+    }
+    Ok(rows)
+}
+
+/// The idempotency key of one batch: `prefix` (from the file) and the batch's content, so
+/// a retry of the same batch is a replay and a different batch a new request.
+fn batch_key(prefix: &str, rows: &[(u64, tr::DelegateRecord)]) -> String {
+    let mut text = String::new();
+    for (_, r) in rows {
+        for f in [
+            r.session_id.as_str(),
+            &r.delegate_ref,
+            &r.agency,
+            &r.role,
+            &r.status.to_string(),
+            &r.cancelled_on,
+        ] {
+            text.push_str(f);
+            text.push('\u{1f}');
+        }
+        text.push('\u{1e}');
+    }
+    format!("{prefix}-{}", &sha256_hex(text.as_bytes())[..32])
+}
+
+/// The sessions of one `RecordDelegates` call, with the rows sent for each.
+type Batch<'a> = Vec<(&'a [Delegate], Vec<(u64, tr::DelegateRecord)>)>;
+
+/// Books, cancels and records the attendance of the delegates of `sessions` with
+/// `RecordDelegates`, whole sessions per call of at most [`DELEGATES_PER_CALL`] delegates,
+/// each call all or nothing. Safe to rerun: what is stored already is not sent again (see
+/// `session_rows`), and the idempotency key derives from `key_prefix` and the batch. Returns
+/// the delegates handled and, with `skip_invalid`, the rows of the sessions the service
+/// refused (the batch's other sessions are sent again without them); without it, a refusal
+/// is an error naming each CSV line and field.
+pub async fn apply_attendance(
+    clients: &Clients,
+    sessions: &[(&tr::Session, &[Delegate])],
+    key_prefix: &str,
+    skip_invalid: bool,
+    progress: &mut Progress,
+) -> Result<(usize, Vec<RowError>), Vec<RowError>> {
+    use futures::StreamExt as _;
+    let mut errors = vec![];
+    // One read per session still open, a few at a time.
+    let pending: Vec<_> =
+        futures::stream::iter(sessions.iter().map(|(s, ds)| async move {
+            session_rows(clients, s, ds).await.map(|rows| (*ds, rows))
+        }))
+        .buffered(8)
+        .collect()
+        .await;
+    let mut batches: Vec<Batch<'_>> = vec![vec![]];
+    let mut stored = 0;
+    for p in pending {
+        let (ds, rows) = match p {
+            Ok(x) => x,
+            Err(e) if skip_invalid => {
+                errors.extend(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if rows.is_empty() {
+            stored += ds.len();
+            progress.inc(ds.len() as u64);
+            continue;
+        }
+        let last = batches.last_mut().expect("a batch");
+        let size: usize = last.iter().map(|(_, r)| r.len()).sum();
+        if !last.is_empty() && size + rows.len() > DELEGATES_PER_CALL {
+            batches.push(vec![]);
+        }
+        batches.last_mut().expect("a batch").push((ds, rows));
+    }
+    let mut client = clients.training.clone();
+    for mut batch in batches {
+        while !batch.is_empty() {
+            let rows: Vec<(u64, tr::DelegateRecord)> =
+                batch.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+            let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
+            let key = batch_key(key_prefix, &rows);
+            let sent = client
+                .record_delegates(tr::RecordDelegatesRequest {
+                    delegates: rows.into_iter().map(|(_, r)| r).collect(),
+                    idempotency_key: key,
                 })
-                .await
-                .map_err(|s| fail(s, d.line))?;
+                .await;
+            match sent {
+                Ok(_) => {
+                    let n: usize = batch.iter().map(|(ds, _)| ds.len()).sum();
+                    stored += n;
+                    progress.inc(n as u64);
+                    break;
+                }
+                Err(status) => {
+                    let e = map_violations(&status, &lines);
+                    if !skip_invalid {
+                        return Err(e);
+                    }
+                    // Leave out the sessions with a refused row and send the rest again; a
+                    // refusal that names no row refuses every session of the batch.
+                    let bad: BTreeSet<u64> = e.iter().map(|x| x.line).collect();
+                    let before = batch.len();
+                    batch.retain(|(_, r)| !r.iter().any(|(l, _)| bad.contains(l)));
+                    if batch.len() == before {
+                        batch.clear();
+                    }
+                    errors.extend(e);
+                }
+            }
         }
     }
-    let entries: Vec<(u64, tr::AttendanceEntry)> = delegates
-        .iter()
-        .filter(|d| {
-            matches!(
-                d.status,
-                B::Attended | B::PartiallyAttended | B::DidNotAttend | B::WalkIn
-            )
-        })
-        .map(|d| {
-            (
-                d.line,
-                tr::AttendanceEntry {
-                    delegate_ref: d.delegate_ref.clone(),
-                    agency: d.agency.clone(),
-                    role: d.role.clone(),
-                    status: d.status as i32,
-                },
-            )
-        })
-        .collect();
-    if entries.is_empty() {
-        return Ok(delegates.len());
-    }
-    let lines: Vec<u64> = entries.iter().map(|(l, _)| *l).collect();
-    client
-        .record_attendance(tr::RecordAttendanceRequest {
-            session_id: session.id.clone(),
-            entries: entries.into_iter().map(|(_, e)| e).collect(),
-            idempotency_key: key,
-        })
-        .await
-        .map_err(|s| map_violations(&s, &lines))?;
-    Ok(delegates.len())
+    Ok((stored, errors))
 }
 
 async fn import_attendance(
@@ -769,17 +849,19 @@ async fn import_attendance(
     gate(file, &errors, args.skip_invalid)?;
     let total = sessions.keys().map(|k| by_session[k].len()).sum::<usize>() as u64;
     let mut progress = Progress::new("training attendance", total, args.quiet);
-    let mut stored = 0;
-    for (id, s) in &sessions {
-        let ds = &by_session[id];
-        let key = file.key(&format!("import-attendance-{id}"));
-        match apply_session_attendance(clients, s, ds, key).await {
-            Ok(n) => stored += n,
-            Err(e) if args.skip_invalid => errors.extend(e),
-            Err(e) => return Err(refused(file, &format!("session {id}"), &e)),
-        }
-        progress.inc(ds.len() as u64);
-    }
+    let work: Vec<(&tr::Session, &[Delegate])> = sessions
+        .iter()
+        .map(|(id, s)| (s, by_session[id].as_slice()))
+        .collect();
+    let key = file.key("import-delegates");
+    let stored =
+        match apply_attendance(clients, &work, &key, args.skip_invalid, &mut progress).await {
+            Ok((n, e)) => {
+                errors.extend(e);
+                n
+            }
+            Err(e) => return Err(refused(file, "the delegates", &e)),
+        };
     progress.finish();
     Ok(ImportOutcome { stored, errors })
 }

@@ -1258,26 +1258,23 @@ async fn seed_training(
     }
     let total: usize = by_session.values().map(Vec::len).sum();
     let mut progress = crate::csvio::Progress::new("training attendance", total as u64, quiet);
-    let jobs: Vec<_> = by_session
-        .iter()
-        .map(|(key, ds)| {
-            let session = ids.get(key).cloned();
-            let idem = att_file.key(&format!("seed-attendance-{key}"));
-            async move {
-                let session = session
-                    .ok_or_else(|| anyhow::anyhow!("attendance.csv: unknown session {key}"))?;
-                import::apply_session_attendance(clients, &session, ds, idem)
-                    .await
-                    .map_err(|e| fail("training/attendance.csv", e))?;
-                anyhow::Ok(ds.len())
-            }
-        })
-        .collect();
-    use futures::StreamExt as _;
-    let mut results = futures::stream::iter(jobs).buffer_unordered(4);
-    while let Some(r) = results.next().await {
-        progress.inc(r? as u64);
+    let mut work: Vec<(&tr::Session, &[Delegate])> = vec![];
+    for (key, ds) in &by_session {
+        let session = ids
+            .get(key)
+            .ok_or_else(|| anyhow::anyhow!("attendance.csv: unknown session {key}"))?;
+        work.push((session, ds.as_slice()));
     }
+    // Every session's delegates in RecordDelegates batches (one call for the reference year).
+    import::apply_attendance(
+        clients,
+        &work,
+        &att_file.key("seed-delegates"),
+        false,
+        &mut progress,
+    )
+    .await
+    .map_err(|e| fail("training/attendance.csv", e))?;
     progress.finish();
     report.add("delegates", total);
 

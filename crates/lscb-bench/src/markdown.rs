@@ -87,10 +87,11 @@ impl Report {
                 env.sizes.duration.as_secs_f64()
             ),
             format!(
-                "- Ingest: {} rows as SubmitObservations batches of 1,000 ({} caller(s)), one StreamObservations of {} rows in messages of 1,000",
+                "- Ingest: {} rows as SubmitObservations batches of 1,000 ({} caller(s)), one StreamObservations of {} rows on SQLite and {} rows on PostgreSQL, in messages of 1,000",
                 thousands(env.sizes.batch_rows as f64),
                 env.args.ingest_concurrency,
-                thousands(env.sizes.stream_rows as f64)
+                thousands(env.sizes.stream_rows as f64),
+                thousands(env.sizes.pg_stream_rows as f64)
             ),
         ];
         Report {
@@ -132,6 +133,7 @@ impl Report {
         uncached: &Measure,
         rows: u64,
         code: &str,
+        answer_bytes: usize,
     ) {
         self.note_errors("hello-world", hello);
         self.note_errors("GetSeries", series);
@@ -149,9 +151,13 @@ impl Report {
              binary with `LSCB_LOG=info`), first as deployed (read cache on, default \
              `LSCB_READ_CACHE_TTL_MS=2000`), then the same database served with the read cache \
              off (`LSCB_READ_CACHE_TTL_MS=0`: every call reads and aggregates the stored rows). \
-             Baseline: tonic hello-world, same tonic and tokio, no middleware.\n\n",
+             Baseline: tonic hello-world, same tonic and tokio, no middleware. Each GetSeries answer \
+             is {} bytes: every point carries its source observations (the revisions it sums); \
+             hello-world's is 12. The load generator reads GetSeries answers' length, not their \
+             content, so that it does not become the bottleneck.\n\n",
             env.agencies.len(),
-            thousands(rows as f64)
+            thousands(rows as f64),
+            thousands(answer_bytes as f64)
         ));
         b.push_str("| figure | calls/s | p50 / p90 / p99 / max (ms) | server CPU per call | errors |\n|---|---:|---:|---:|---:|\n");
         for (name, m) in [
@@ -197,6 +203,7 @@ impl Report {
             "hello": hello,
             "get_series": series,
             "get_series_uncached": uncached,
+            "get_series_answer_bytes": answer_bytes,
             "ratio": ratio,
             "ratio_uncached": cold_ratio,
         });

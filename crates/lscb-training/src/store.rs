@@ -279,8 +279,11 @@ pub async fn bookings_in_range<C: ConnectionTrait>(
     );
     all(
         c,
-        "SELECT b.* FROM tr_bookings b JOIN tr_sessions s ON s.id = b.session_id WHERE b.partnership = ? AND s.session_date >= ? AND s.session_date <= ? ORDER BY b.session_id, b.seq",
-        vec![s(p), s(from), s(to)],
+        // s.partnership too: it lets the planner find the range's sessions by
+        // (partnership, session_date) and their bookings by session, instead of scanning
+        // every booking of the partnership.
+        "SELECT b.* FROM tr_bookings b JOIN tr_sessions s ON s.id = b.session_id WHERE b.partnership = ? AND s.partnership = ? AND s.session_date >= ? AND s.session_date <= ? ORDER BY b.session_id, b.seq",
+        vec![s(p), s(p), s(from), s(to)],
     )
     .await?
     .iter()
@@ -507,8 +510,8 @@ pub async fn evaluations_in_range<C: ConnectionTrait>(
 ) -> Result<Vec<Evaluation>> {
     all(
         c,
-        "SELECT e.* FROM tr_evaluations e JOIN tr_sessions s ON s.id = e.session_id WHERE e.partnership = ? AND s.session_date >= ? AND s.session_date <= ? ORDER BY e.session_id, e.delegate_ref",
-        vec![s(p), s(from.to_string()), s(to.to_string())],
+        "SELECT e.* FROM tr_evaluations e JOIN tr_sessions s ON s.id = e.session_id WHERE e.partnership = ? AND s.partnership = ? AND s.session_date >= ? AND s.session_date <= ? ORDER BY e.session_id, e.delegate_ref",
+        vec![s(p), s(p), s(from.to_string()), s(to.to_string())],
     )
     .await?
     .iter()

@@ -13,13 +13,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lscb_cli::seed_clients::{Clients, Target};
 use lscb_platform::Role;
 use lscb_proto::audits::v1 as au;
 use lscb_proto::common::v1::{PageRequest, Period};
 use lscb_proto::indicators::v1 as ind;
 use lscb_proto::report::v1 as rp;
 use lscb_proto::training::v1 as tr;
-use lscb_cli::seed_clients::{Clients, Target};
 use serde_json::json;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
@@ -242,12 +242,8 @@ async fn copy_training(
         let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")?;
         // Cancellations first, so that they free their places as they did.
         let mut ordered: Vec<&tr::Booking> = bookings.iter().collect();
-        ordered.sort_by_key(|b| {
-            !matches!(
-                B::try_from(b.status),
-                Ok(B::Cancelled | B::CancelledLate)
-            )
-        });
+        ordered
+            .sort_by_key(|b| !matches!(B::try_from(b.status), Ok(B::Cancelled | B::CancelledLate)));
         for b in ordered {
             let (status, cancelled_on) = match B::try_from(b.status) {
                 Ok(B::Cancelled) => (B::Cancelled, day - chrono::Duration::days(60)),
@@ -663,10 +659,8 @@ pub(crate) async fn report_scenario(env: &Arc<Env>, report: &mut Report) -> anyh
     for &scale in &scales {
         let t = Instant::now();
         if scale > have {
-            let a = add_copies(
-                &o, &ind_ch, &aud_ch, &tra_ch, &clients, &admin, have, scale,
-            )
-            .await?;
+            let a =
+                add_copies(&o, &ind_ch, &aud_ch, &tra_ch, &clients, &admin, have, scale).await?;
             held.observations += a.observations;
             held.audits += a.audits;
             held.case_reviews += a.case_reviews;

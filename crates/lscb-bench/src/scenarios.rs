@@ -758,38 +758,38 @@ async fn ingest(env: &Arc<Env>, backend: &str, report: &mut Report) -> anyhow::R
         RawResult::default()
     };
     // Refused: measure the largest stream the service answers, on fresh cells.
-    let fallback =
-        if stream_m.first_error.is_some() && stream_rows > env.args.stream_fallback_rows {
-            let wf = Workload::new(agencies.clone(), "FALLBACK");
-            define(
-                &chans[0],
-                &admin,
-                &wf,
-                wf.indicators_for(env.args.stream_fallback_rows),
-            )
-            .await?;
-            let m = stream_once(
-                &chans[0],
-                &admin,
-                &wf,
-                0,
-                env.args.stream_fallback_rows,
-                svc.pid(),
-            )
-            .await;
-            let url = env.database(backend, "raw_fallback").await?;
-            let raw = raw_insert(
-                env,
-                &url,
-                env.args.stream_fallback_rows,
-                env.args.stream_fallback_rows,
-                "FALLBACK",
-            )
-            .await?;
-            Some((m, raw))
-        } else {
-            None
-        };
+    let fallback = if stream_m.first_error.is_some() && stream_rows > env.args.stream_fallback_rows
+    {
+        let wf = Workload::new(agencies.clone(), "FALLBACK");
+        define(
+            &chans[0],
+            &admin,
+            &wf,
+            wf.indicators_for(env.args.stream_fallback_rows),
+        )
+        .await?;
+        let m = stream_once(
+            &chans[0],
+            &admin,
+            &wf,
+            0,
+            env.args.stream_fallback_rows,
+            svc.pid(),
+        )
+        .await;
+        let url = env.database(backend, "raw_fallback").await?;
+        let raw = raw_insert(
+            env,
+            &url,
+            env.args.stream_fallback_rows,
+            env.args.stream_fallback_rows,
+            "FALLBACK",
+        )
+        .await?;
+        Some((m, raw))
+    } else {
+        None
+    };
     drop(chans);
     let final_kb = crate::procstat::rss_kb(svc.pid());
     svc.stop().await;

@@ -1,7 +1,8 @@
 # Indicators service smoke test (sourced by scripts/smoke.sh: uses BIN, DATA, BASE, ok, fail).
 # Two indicators, a submission by WMP and its replay, a streamed load of numerator/denominator
 # pairs, a benchmark, the 2015-16 scorecard (+514, +33.9%; 83 against 87 declining and worse
-# than England 90), a refused bad row, and a locked year refusing a write.
+# than England 90), a series asked twice (the second from the read cache), a refused bad row, and
+# a locked year refusing a write.
 IND_PORT=$((BASE + 1))
 IND_ADMIN=$("$BIN" token issue --partnership bscb --role admin --secret-file "$DATA/jwt-secret")
 IND_WMP=$("$BIN" token issue --partnership bscb --role submitter --agency WMP --secret-file "$DATA/jwt-secret")
@@ -43,6 +44,15 @@ print(c["value"], c["change"]["absolute"], c["change"]["percent"], h["value"], h
   || fail "indicators scorecard is not what was expected: $out"
 [ "$got" = "2031 514 33.9 83 87 DIRECTION_DECLINING COMPARISON_WORSE" ] || fail "indicators scorecard: '$got'"
 ok "indicators: scorecard 2015-16 has crimes +514 (+33.9%) and health assessments 83 v 87 declining, worse than England"
+
+IND_SERIES='{"indicatorCode": "CAIT.CRIMES", "from": {"code": "2014-15"}, "to": {"code": "2015-16"}}'
+s1=$(ind_call "$IND_ADMIN" GetSeries "$IND_SERIES") || fail "indicators GetSeries: $s1"
+s2=$(ind_call "$IND_ADMIN" GetSeries "$IND_SERIES") || fail "indicators GetSeries (cached): $s2"
+[ "$s1" = "$s2" ] || fail "indicators: the cached series differs from the computed one"
+vals=$(echo "$s2" | python3 -c 'import json, sys; print(" ".join(p.get("value", "") for p in json.load(sys.stdin)["lines"][0]["points"]))') \
+  || fail "indicators series: $s2"
+[ "$vals" = "1517 2031" ] || fail "indicators series: '$vals'"
+ok "indicators: GetSeries answered alike twice, the second from the read cache's stored encoding (1517, 2031)"
 
 if out=$(ind_call "$IND_WMP" SubmitObservations '{"idempotencyKey": "smoke-bad", "rows": [
   {"indicatorCode": "CAIT.CRIMES", "period": {"code": "2015-16-Q1"}, "agencyCode": "WMP", "value": "-3"}]}' 2>&1); then

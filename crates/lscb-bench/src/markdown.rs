@@ -125,6 +125,7 @@ impl Report {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn unary(
         &mut self,
         env: &Env,

@@ -34,6 +34,8 @@ struct Key {
 struct Entry<V> {
     stored: Instant,
     answer: Arc<V>,
+    /// The answer encoded once, served as is by [`crate::fast_path`].
+    encoded: bytes::Bytes,
 }
 
 #[derive(Clone)]
@@ -44,7 +46,8 @@ where
     V: Message,
 {
     fn weight(&self, key: &Key, val: &Entry<V>) -> u64 {
-        ((key.request.len() + val.answer.encoded_len()) / 1024 + 1) as u64
+        // The answer is held twice: decoded and encoded.
+        ((key.request.len() + 2 * val.encoded.len()) / 1024 + 1) as u64
     }
 }
 
@@ -140,15 +143,28 @@ impl ReadCache {
         }
     }
 
-    /// The cached answer of `ticket`, if one is fresh.
-    pub fn get<V: Message + Clone>(&self, answers: &Answers<V>, ticket: &Ticket) -> Option<V> {
+    fn fresh<V: Message + Clone>(&self, answers: &Answers<V>, ticket: &Ticket) -> Option<Entry<V>> {
         let key = ticket.key.as_ref()?;
         let entry = answers.cache.get(key)?;
         if entry.stored.elapsed() > self.ttl {
             answers.cache.remove(key);
             return None;
         }
-        Some(V::clone(&entry.answer))
+        Some(entry)
+    }
+
+    /// The cached answer of `ticket`, if one is fresh.
+    pub fn get<V: Message + Clone>(&self, answers: &Answers<V>, ticket: &Ticket) -> Option<V> {
+        self.fresh(answers, ticket).map(|e| V::clone(&e.answer))
+    }
+
+    /// The cached answer of `ticket` as its protobuf encoding, if one is fresh.
+    pub fn get_encoded<V: Message + Clone>(
+        &self,
+        answers: &Answers<V>,
+        ticket: &Ticket,
+    ) -> Option<bytes::Bytes> {
+        self.fresh(answers, ticket).map(|e| e.encoded)
     }
 
     /// Remembers `answer` under `ticket`.
@@ -159,6 +175,7 @@ impl ReadCache {
                 Entry {
                     stored: Instant::now(),
                     answer: Arc::new(answer.clone()),
+                    encoded: answer.encode_to_vec().into(),
                 },
             );
         }
@@ -195,6 +212,11 @@ mod tests {
         c.put(&c.series, t, &answer("A"));
         let hit = c.get(&c.series, &c.ticket("bscb", &request("A")));
         assert_eq!(hit, Some(answer("A")));
+        let encoded = c.get_encoded(&c.series, &c.ticket("bscb", &request("A")));
+        assert_eq!(
+            encoded.as_deref(),
+            Some(answer("A").encode_to_vec().as_slice())
+        );
         // Another request, another partnership: no answer.
         assert!(c.get(&c.series, &c.ticket("bscb", &request("B"))).is_none());
         assert!(

@@ -85,6 +85,11 @@ impl IndicatorApi {
         let store = Store::with_cache(ctx.db.clone(), cache);
         Self { ctx, store }
     }
+
+    /// The read cache this API fills and its commits invalidate.
+    pub fn cache(&self) -> std::sync::Arc<ReadCache> {
+        self.store.cache_arc()
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod domain;
 pub mod entity;
+pub mod fast_path;
 pub mod grpc;
 pub mod migration;
 pub mod store;
@@ -38,9 +39,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let limit = ctx.max_message_bytes;
-    let api = IndicatorServiceServer::new(grpc::IndicatorApi::new(ctx.clone()))
+    let api = grpc::IndicatorApi::new(ctx.clone());
+    let cache = api.cache();
+    let server = IndicatorServiceServer::new(api)
         .max_decoding_message_size(limit)
         .max_encoding_message_size(limit);
+    // Cached GetSeries answers go out as their stored encoding (see fast_path.rs).
+    let api = fast_path::SeriesFastPath::new(server, cache, ctx.directory.clone());
     ctx.server_builder()
         .add_service(api)
         .serve(listener, shutdown)

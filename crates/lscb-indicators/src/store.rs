@@ -137,6 +137,11 @@ impl Store {
         &self.cache
     }
 
+    /// The same, shared.
+    pub fn cache_arc(&self) -> Arc<ReadCache> {
+        self.cache.clone()
+    }
+
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -86,6 +86,8 @@ pub struct Ticket {
 pub struct ReadCache {
     ttl: Duration,
     generations: Mutex<HashMap<String, u64>>,
+    /// Answers being computed, so that concurrent misses of one answer compute it once.
+    flights: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
     pub series: Answers<lscb_proto::indicators::v1::GetSeriesResponse>,
     pub scorecard: Answers<lscb_proto::indicators::v1::GetScorecardResponse>,
 }
@@ -104,6 +106,7 @@ impl ReadCache {
         Self {
             ttl,
             generations: Mutex::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
             series: Answers::new(),
             scorecard: Answers::new(),
         }
@@ -167,6 +170,24 @@ impl ReadCache {
         self.fresh(answers, ticket).map(|e| e.encoded)
     }
 
+    /// Waits until no other call is computing the answer of `ticket`, then holds that right
+    /// until the guard is dropped: a caller that misses takes a flight, looks again (another
+    /// caller may have just stored the answer) and only then computes. `None` when the cache is
+    /// off.
+    pub async fn flight(&self, ticket: &Ticket) -> Option<Flight<'_>> {
+        let key = ticket.key.as_ref()?;
+        let lock = {
+            let mut f = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            f.entry(key.clone()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        Some(Flight {
+            cache: self,
+            key: key.clone(),
+            _guard: guard,
+        })
+    }
+
     /// Remembers `answer` under `ticket`.
     pub fn put<V: Message + Clone>(&self, answers: &Answers<V>, ticket: Ticket, answer: &V) {
         if let Some(key) = ticket.key {
@@ -179,6 +200,28 @@ impl ReadCache {
                 },
             );
         }
+    }
+}
+
+/// The right to compute one answer; see [`ReadCache::flight`].
+pub struct Flight<'a> {
+    cache: &'a ReadCache,
+    key: Key,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::fmt::Debug for Flight<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flight").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        // Callers already waiting hold the lock's Arc and find the answer stored; later ones
+        // find it in the cache before they ever ask for a flight.
+        let mut f = self.cache.flights.lock().unwrap_or_else(|e| e.into_inner());
+        f.remove(&self.key);
     }
 }
 
@@ -252,6 +295,46 @@ mod tests {
         off.put(&off.series, off.ticket("bscb", &request("A")), &answer("A"));
         assert!(
             off.get(&off.series, &off.ticket("bscb", &request("A")))
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_answer_compute_it_once() {
+        let c = Arc::new(ReadCache::new(Duration::from_secs(60)));
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut calls = Vec::new();
+        for _ in 0..8 {
+            let c = c.clone();
+            let computed = computed.clone();
+            calls.push(tokio::spawn(async move {
+                let t = c.ticket("bscb", &request("A"));
+                if let Some(a) = c.get(&c.series, &t) {
+                    return a;
+                }
+                let _flight = c.flight(&t).await;
+                if let Some(a) = c.get(&c.series, &t) {
+                    return a;
+                }
+                computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                c.put(&c.series, t, &answer("A"));
+                answer("A")
+            }));
+        }
+        for call in calls {
+            assert_eq!(call.await.unwrap(), answer("A"));
+        }
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Flights are not kept once landed; another answer flies on its own.
+        assert!(c.flights.lock().unwrap().is_empty());
+        let t = c.ticket("bscb", &request("B"));
+        let f = c.flight(&t).await;
+        assert!(f.is_some());
+        let off = ReadCache::new(Duration::ZERO);
+        assert!(
+            off.flight(&off.ticket("bscb", &request("A")))
+                .await
                 .is_none()
         );
     }

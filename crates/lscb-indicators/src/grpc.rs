@@ -1263,6 +1263,11 @@ impl IndicatorService for IndicatorApi {
         if let Some(answer) = cache.get(&cache.series, &ticket) {
             return Ok(Response::new(answer));
         }
+        // Concurrent misses of one answer compute it once; the others wait and find it.
+        let _flight = cache.flight(&ticket).await;
+        if let Some(answer) = cache.get(&cache.series, &ticket) {
+            return Ok(Response::new(answer));
+        }
         let mut v = Violations::new();
         let code = req.indicator_code.trim().to_string();
         if code.is_empty() {

@@ -37,7 +37,7 @@ enum Cmd {
     Run(scenarios::RunArgs),
     /// The tonic hello-world baseline server.
     HelloServer {
-        #[arg(long, default_value = "127.0.0.1:58050")]
+        #[arg(long, default_value = "127.0.0.1:61050")]
         listen: SocketAddr,
     },
     /// The raw-insert baseline: migrates `url` with the indicators schema, inserts rows of

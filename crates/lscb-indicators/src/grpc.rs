@@ -88,7 +88,7 @@ impl IndicatorApi {
 
     /// The read cache this API fills and its commits invalidate.
     pub fn cache(&self) -> std::sync::Arc<ReadCache> {
-        self.store.cache_arc()
+        self.store.cache().clone()
     }
 }
 
@@ -910,14 +910,13 @@ impl IndicatorApi {
             );
             domain::breakdown_warnings(&data, &defs, &cells).0
         };
-        let echoed = inserted.count <= MAX_ECHOED_ROWS;
         let response = pb::SubmitObservationsResponse {
             submission_id: submission_id.clone(),
             observations: inserted.stored.iter().map(revision_to).collect(),
             warnings: warnings.iter().map(warning_to).collect(),
             submitted_at: at.clone(),
             stored_count: inserted.count as u64,
-            observations_omitted: !echoed,
+            observations_omitted: inserted.stored.len() < inserted.count,
         };
         self.store
             .insert_submission(

@@ -62,21 +62,6 @@ pub struct StoredRevision {
     pub first_received_at: String,
 }
 
-impl StoredRevision {
-    pub fn to_obs_value(&self) -> ObsValue {
-        ObsValue {
-            observation_id: self.observation_id.clone(),
-            revision: self.revision,
-            key: self.key.clone(),
-            value: self.value,
-            numerator: self.numerator,
-            denominator: self.denominator,
-            status: self.status,
-            first_received_at: self.first_received_at.clone(),
-        }
-    }
-}
-
 /// A row to store: the parsed input and its value (computed from parts when not given).
 #[derive(Debug, Clone)]
 pub struct NewRevision {
@@ -133,13 +118,8 @@ impl Store {
     }
 
     /// The read cache this store's commits invalidate.
-    pub fn cache(&self) -> &ReadCache {
+    pub fn cache(&self) -> &Arc<ReadCache> {
         &self.cache
-    }
-
-    /// The same, shared.
-    pub fn cache_arc(&self) -> Arc<ReadCache> {
-        self.cache.clone()
     }
 
     pub fn db(&self) -> &Db {
@@ -500,34 +480,57 @@ impl Store {
         Ok(out)
     }
 
-    fn revision_of(row: &sea_orm::QueryResult) -> Result<StoredRevision> {
+    /// The columns of [`Self::SELECT_VALUES`] as a value figures are computed from.
+    fn value_of(row: &sea_orm::QueryResult) -> Result<ObsValue> {
         let g = |c: &str| -> Result<String> { Ok(row.try_get::<String>("", c)?) };
         let go = |c: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>>("", c)?) };
         let rev: i64 = row.try_get("", "revision")?;
-        let cur: i64 = row.try_get("", "current_revision")?;
-        let dv: i64 = row.try_get("", "definition_version")?;
-        Ok(StoredRevision {
+        Ok(ObsValue {
             observation_id: g("observation_id")?,
+            revision: rev as u32,
             key: ObsKey {
                 indicator: g("indicator_code")?,
                 period: period(&g("period")?)?,
                 agency: g("agency_code")?,
                 breakdown: g("breakdown_value")?,
             },
-            revision: rev as u32,
             value: dec(&g("value")?)?,
             numerator: go("numerator")?.map(|s| dec(&s)).transpose()?,
             denominator: go("denominator")?.map(|s| dec(&s)).transpose()?,
             status: Status::parse(&g("status")?),
+            first_received_at: g("first_received_at")?,
+        })
+    }
+
+    /// The columns of [`Self::SELECT`]: the value and who, when and why.
+    fn revision_of(row: &sea_orm::QueryResult) -> Result<StoredRevision> {
+        let g = |c: &str| -> Result<String> { Ok(row.try_get::<String>("", c)?) };
+        let v = Self::value_of(row)?;
+        let cur: i64 = row.try_get("", "current_revision")?;
+        let dv: i64 = row.try_get("", "definition_version")?;
+        Ok(StoredRevision {
+            observation_id: v.observation_id,
+            key: v.key,
+            revision: v.revision,
+            value: v.value,
+            numerator: v.numerator,
+            denominator: v.denominator,
+            status: v.status,
             comment: g("comment")?,
             definition_version: dv as u32,
             submitted_by: g("submitted_by")?,
             submitted_at: g("submitted_at")?,
             submission_id: g("submission_id")?,
-            current: rev == cur,
-            first_received_at: g("first_received_at")?,
+            current: i64::from(v.revision) == cur,
+            first_received_at: v.first_received_at,
         })
     }
+
+    /// Enough for figures: none of the revisions' who/when/why columns.
+    const SELECT_VALUES: &'static str = "SELECT r.observation_id, r.revision, r.value, \
+        r.numerator, r.denominator, r.status, o.indicator_code, o.period, o.agency_code, \
+        o.breakdown_value, o.first_received_at \
+        FROM ind_revision r JOIN ind_observation o ON o.id = r.observation_id";
 
     const SELECT: &'static str = "SELECT r.observation_id, r.revision, r.value, r.numerator, \
         r.denominator, r.status, r.comment, r.definition_version, r.submitted_by, \
@@ -560,38 +563,12 @@ impl Store {
         indicators: Option<&[String]>,
         fy_range: Option<(i32, i32)>,
     ) -> Result<Vec<ObsValue>> {
-        const SELECT_VALUES: &str = "SELECT r.observation_id, r.revision, r.value, \
-            r.numerator, r.denominator, r.status, o.indicator_code, o.period, o.agency_code, \
-            o.breakdown_value, o.first_received_at \
-            FROM ind_revision r JOIN ind_observation o ON o.id = r.observation_id";
-        let Some(q) = self.current_query(SELECT_VALUES, partnership, indicators, fy_range) else {
+        let Some(q) = self.current_query(Self::SELECT_VALUES, partnership, indicators, fy_range)
+        else {
             return Ok(vec![]);
         };
         let rows = conn.query_all_raw(q).await?;
-        rows.iter()
-            .map(|row| {
-                let g = |c: &str| -> Result<String> { Ok(row.try_get::<String>("", c)?) };
-                let go = |c: &str| -> Result<Option<String>> {
-                    Ok(row.try_get::<Option<String>>("", c)?)
-                };
-                let rev: i64 = row.try_get("", "revision")?;
-                Ok(ObsValue {
-                    observation_id: g("observation_id")?,
-                    revision: rev as u32,
-                    key: ObsKey {
-                        indicator: g("indicator_code")?,
-                        period: period(&g("period")?)?,
-                        agency: g("agency_code")?,
-                        breakdown: g("breakdown_value")?,
-                    },
-                    value: dec(&g("value")?)?,
-                    numerator: go("numerator")?.map(|s| dec(&s)).transpose()?,
-                    denominator: go("denominator")?.map(|s| dec(&s)).transpose()?,
-                    status: Status::parse(&g("status")?),
-                    first_received_at: g("first_received_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(Self::value_of).collect()
     }
 
     /// The current revisions of a partnership, optionally of some indicators and financial

@@ -757,12 +757,12 @@ impl TrainingService for TrainingApi {
             &req.agency,
             &req.role,
         );
-        let already = match booked {
-            Ok(_) => None,
-            Err(r) if r.fault == Fault::AlreadyBooked => Some(r.reason),
+        let (new, already) = match booked {
+            Ok(ix) => (Some(ix), None),
+            Err(r) if r.fault == Fault::AlreadyBooked => (None, Some(r.reason)),
             Err(r) => {
                 refused(&mut v, r, |_| "session_id".into());
-                None
+                (None, None)
             }
         };
         v.into_result()?;
@@ -770,11 +770,16 @@ impl TrainingService for TrainingApi {
         if let Some(why) = already {
             return Err(Error::Conflict(why).into());
         }
+        // A refusal other than "already booked" is a violation, returned above.
+        let Some(ix) = new else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("a booking refused without a reason")).into(),
+            );
+        };
         store::save_bookings(&*txn, &p.id, [&book]).await?;
         txn.commit().await.map_err(Error::from)?;
-        let b = book.bookings.last().expect("the new booking");
         Ok(Response::new(pb::BookPlaceResponse {
-            booking: Some(booking_pb(b, &book.bookings)),
+            booking: Some(booking_pb(&book.bookings[ix], &book.bookings)),
         }))
     }
 

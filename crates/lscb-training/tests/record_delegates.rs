@@ -3,8 +3,8 @@
 //! summary as the one-by-one calls, every refusal with nothing stored, replays, capacity,
 //! roles, and batches large enough to span several multi-row statements.
 
-use lscb_platform::testing::{AuthChannel, TestServer};
-use lscb_platform::{Db, Role};
+use lscb_platform::Role;
+use lscb_platform::testing::AuthChannel;
 use lscb_proto::common::v1 as cpb;
 use lscb_proto::training::v1 as pb;
 use lscb_proto::training::v1::training_service_client::TrainingServiceClient;
@@ -12,36 +12,10 @@ use pb::BookingStatus as B;
 use tonic::Code;
 use tonic_types::StatusExt;
 
+mod common;
+use common::{fields, period, servers, spawn};
+
 type Client = TrainingServiceClient<AuthChannel>;
-
-async fn spawn(db: Db) -> TestServer {
-    lscb_training::migrate(&db).await.expect("migrate");
-    TestServer::spawn(db, lscb_training::serve).await
-}
-
-/// SQLite in memory, and PostgreSQL when configured.
-async fn servers() -> Vec<(&'static str, TestServer)> {
-    let mut out = vec![];
-    for (name, db) in lscb_platform::testing::databases().await {
-        out.push((name, spawn(db).await));
-    }
-    out
-}
-
-fn fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("bad request details")
-        .field_violations
-        .iter()
-        .map(|f| f.field.clone())
-        .collect()
-}
-
-fn period(code: &str) -> Option<cpb::Period> {
-    Some(cpb::Period { code: code.into() })
-}
 
 /// The charge policy, a course and sessions of the given (date, capacity).
 async fn setup(c: &mut Client, sessions: &[(&str, u32)]) -> Vec<String> {

@@ -7,38 +7,11 @@ use lscb_proto::common::v1 as cpb;
 use lscb_proto::training::v1 as pb;
 use lscb_proto::training::v1::training_service_client::TrainingServiceClient;
 use tonic::Code;
-use tonic_types::StatusExt;
+
+mod common;
+use common::{fields, period, servers, spawn};
 
 type Client = TrainingServiceClient<AuthChannel>;
-
-async fn spawn(db: Db) -> TestServer {
-    lscb_training::migrate(&db).await.expect("migrate");
-    TestServer::spawn(db, lscb_training::serve).await
-}
-
-/// SQLite in memory, and PostgreSQL when configured.
-async fn servers() -> Vec<(&'static str, TestServer)> {
-    let mut out = vec![];
-    for (name, db) in lscb_platform::testing::databases().await {
-        out.push((name, spawn(db).await));
-    }
-    out
-}
-
-fn period(code: &str) -> Option<cpb::Period> {
-    Some(cpb::Period { code: code.into() })
-}
-
-fn fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("bad request details")
-        .field_violations
-        .iter()
-        .map(|f| f.field.clone())
-        .collect()
-}
 
 async fn course(c: &mut Client, code: &str, programme: &str) {
     c.upsert_course(pb::UpsertCourseRequest {

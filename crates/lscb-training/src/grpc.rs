@@ -1969,6 +1969,12 @@ impl TrainingService for TrainingApi {
                 balanced: rec.balanced,
                 explanation: rec.explanation,
             }),
+            detail: Some(
+                crate::delivery_grpc::detail_pb(
+                    c, &p.id, &sessions, &bookings, &courses, &trainers, to,
+                )
+                .await?,
+            ),
         }))
     }
 }

@@ -1,6 +1,8 @@
 //! The training service: the multi-agency training offer — courses, sessions, bookings
 //! and attendance, charges, evaluations, programme reach and accredited trainers.
 
+pub mod delivery;
+mod delivery_grpc;
 pub mod domain;
 pub mod grpc;
 pub mod migration;

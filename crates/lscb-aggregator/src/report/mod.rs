@@ -2,19 +2,27 @@
 //! (Markdown, HTML with charts, JSON) and publishing.
 
 pub mod assemble;
+pub mod breakdown;
 pub mod charts;
+pub mod context_series;
 pub mod doc;
 pub mod entity;
 pub mod format;
 pub mod glossary_seed;
+pub mod layout;
 pub mod grpc;
 pub(crate) mod migration;
 pub mod model;
+pub mod notes;
 pub mod pdf;
+pub mod periods;
 pub mod placeholder;
+pub mod readability;
 pub mod render;
 pub mod store;
+pub mod training_detail;
 pub mod upstream;
+pub mod young;
 
 use lscb_platform::config::Upstreams;
 use lscb_platform::{ServerBuilder, ServiceContext};

@@ -263,6 +263,13 @@ pub struct Figure {
     pub by_agency: Vec<AgencyValue>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// No value for the year: the latest earlier period's value, printed with its period
+    /// (context indicators, `report::context_series`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_earlier: Option<Point>,
+    /// Values of periods after the report year (projections), in period order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projections: Vec<Point>,
 }
 
 // ---------------------------------------------------------------- Part 1
@@ -555,6 +562,9 @@ pub struct Training {
     pub trend: Vec<TrainingYear>,
     pub sentences: Vec<String>,
     pub source: Source,
+    /// Training days, delegates per course, cancellations, share trained, programmes.
+    #[serde(default)]
+    pub delivery: Option<super::training_detail::TrainingDelivery>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -279,6 +279,24 @@ fn figure_from_row(r: &ind::ScorecardRow, year: &Period, year_label: &str) -> Fi
         previous,
         year_label,
     });
+    // The year's figures of its breakdown, each with its change (e.g. LADO referrals by
+    // source).
+    let parts: Vec<super::breakdown::Part> = r
+        .breakdown
+        .iter()
+        .filter(|b| !b.breakdown_value.is_empty())
+        .map(|b| super::breakdown::Part {
+            value: b.breakdown_value.clone(),
+            current: dec(&b.value),
+            previous: dec(&b.previous_value),
+        })
+        .collect();
+    let by = super::breakdown::sentence(&r.title, &r.breakdown_dimension, u, &parts);
+    let sentence = if by.is_empty() {
+        sentence
+    } else {
+        format!("{sentence} {by}")
+    };
     Figure {
         code: r.code.clone(),
         name: r.title.clone(),
@@ -306,6 +324,8 @@ fn figure_from_row(r: &ind::ScorecardRow, year: &Period, year_label: &str) -> Fi
         trend: vec![],
         by_agency: vec![],
         tags,
+        latest_earlier: None,
+        projections: vec![],
     }
 }
 
@@ -414,6 +434,79 @@ pub async fn fetch_indicators(
                 .collect();
         }
     }
+    // Part 1's context indicators over the years around the report year: the latest
+    // earlier value when the year has none, and projections (`context_series`).
+    let (from, to) = super::context_series::window(year);
+    let around = score
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.priorities.iter().any(|p| p == "context"))
+        .map(|(i, r)| {
+            let mut cl = client.clone();
+            let code = r.code.clone();
+            async move {
+                let r = ctx
+                    .call(cl.get_series(ctx.req(ind::GetSeriesRequest {
+                        indicator_code: code,
+                        from: per(&from),
+                        to: per(&to),
+                        agency_code: String::new(),
+                        breakdown_value: String::new(),
+                        all_breakdown_values: false,
+                        granularity: ind::Frequency::Annual as i32,
+                    })))
+                    .await;
+                (i, r)
+            }
+        });
+    for (i, r) in futures::future::join_all(around).await {
+        let r = match r {
+            Ok(r) => r,
+            Err(s) if trend_is_absent(&s) => continue,
+            Err(s) => return Err(s),
+        };
+        let points: Vec<Point> = r
+            .lines
+            .iter()
+            .find(|l| l.breakdown_value.is_empty())
+            .map(|l| {
+                l.points
+                    .iter()
+                    .filter_map(|p| {
+                        Some(Point {
+                            period: p.period.as_ref()?.code.clone(),
+                            value: dec(&p.value)?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        super::context_series::apply(&mut figures[i], &points, year, year_label);
+        // The benchmarks of the year shown in its place (e.g. the UK child poverty rate).
+        if let Some(p) = &figures[i].latest_earlier
+            && figures[i].benchmarks.is_empty()
+            && let Some(pt) = r.lines.iter().flat_map(|l| &l.points).find(|x| {
+                x.period.as_ref().is_some_and(|q| q.code == p.period) && !x.benchmarks.is_empty()
+            })
+        {
+            figures[i].benchmarks = pt
+                .benchmarks
+                .iter()
+                .filter_map(|b| {
+                    Some(Benchmark {
+                        name: comparator(b.comparator).to_string(),
+                        value: dec(&b.value)?,
+                        period: b
+                            .period
+                            .as_ref()
+                            .map(|p| p.code.clone())
+                            .unwrap_or_default(),
+                    })
+                })
+                .collect();
+        }
+    }
     let missing = completeness
         .items
         .iter()
@@ -508,11 +601,65 @@ fn source_kind(s: i32) -> &'static str {
     }
 }
 
-fn page() -> Option<common::PageRequest> {
-    Some(common::PageRequest {
-        page_size: 1000,
-        page_token: String::new(),
-    })
+/// Items asked for per page when reading a list (the services' largest page).
+const PAGE_SIZE: u32 = 1000;
+
+/// A list response that comes in pages.
+trait Paged {
+    fn next_token(&self) -> String;
+    /// Appends the items of a later page.
+    fn append(&mut self, later: Self);
+}
+
+macro_rules! paged {
+    ($($response:ty => $items:ident),* $(,)?) => {$(
+        impl Paged for $response {
+            fn next_token(&self) -> String {
+                self.page.as_ref().map(|p| p.next_page_token.clone()).unwrap_or_default()
+            }
+            fn append(&mut self, later: Self) {
+                self.$items.extend(later.$items);
+            }
+        }
+    )*};
+}
+
+paged!(
+    au::ListAuditsResponse => audits,
+    au::ListInspectionsResponse => inspections,
+    au::ListLearningReviewsResponse => reviews,
+    au::ListActionsResponse => actions,
+);
+
+/// Reads a list to the end: `call` asks for one page; the pages are followed by their
+/// `next_page_token` until the service says there are no more, and their items joined in
+/// order. A token the service gives twice fails the read rather than looping.
+async fn all_pages<R, F, Fut>(ctx: &CallCtx, page_size: u32, mut call: F) -> Result<R, Status>
+where
+    R: Paged,
+    F: FnMut(Option<common::PageRequest>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<R>, Status>>,
+{
+    let page = |token: String| {
+        Some(common::PageRequest {
+            page_size,
+            page_token: token,
+        })
+    };
+    let mut all = ctx.call(call(page(String::new()))).await?;
+    let mut token = all.next_token();
+    let mut seen = std::collections::HashSet::new();
+    while !token.is_empty() {
+        if !seen.insert(token.clone()) {
+            return Err(Status::internal(format!(
+                "the list repeated its page token {token:?}"
+            )));
+        }
+        let next = ctx.call(call(page(token))).await?;
+        token = next.next_token();
+        all.append(next);
+    }
+    Ok(all)
 }
 
 pub async fn fetch_audits(
@@ -522,14 +669,14 @@ pub async fn fetch_audits(
     agency_name: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<AuditsData, Status> {
     let ch = c.audits.clone();
-    let mut audits_c = au::audit_service_client::AuditServiceClient::new(ch.clone())
+    let audits_c = au::audit_service_client::AuditServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
-    let mut insp_c = au::inspection_service_client::InspectionServiceClient::new(ch.clone())
+    let insp_c = au::inspection_service_client::InspectionServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
-    let mut lr_c = au::learning_review_service_client::LearningReviewServiceClient::new(ch.clone())
+    let lr_c = au::learning_review_service_client::LearningReviewServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
     let mut lr_c2 = lr_c.clone();
-    let mut act_c = au::action_service_client::ActionServiceClient::new(ch.clone())
+    let act_c = au::action_service_client::ActionServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
     let mut s11_c = au::section11_service_client::Section11ServiceClient::new(ch.clone())
         .max_decoding_message_size(MAX_MESSAGE);
@@ -554,41 +701,55 @@ pub async fn fetch_audits(
         surveys,
     ) =
         tokio::join!(
-            ctx.call(audits_c.list_audits(ctx.req(au::ListAuditsRequest {
-                r#type: 0,
-                programme: String::new(),
-                status: 0,
-                within: per(year),
-                page: page(),
-            }))),
-            ctx.call(insp_c.list_inspections(ctx.req(au::ListInspectionsRequest {
-                inspectorate: 0,
-                agency: String::new(),
-                within: per(year),
-                page: page(),
-            }))),
-            ctx.call(
-                lr_c.list_learning_reviews(ctx.req(au::ListLearningReviewsRequest {
+            all_pages(ctx, PAGE_SIZE, |page| {
+                let mut c = audits_c.clone();
+                let r = ctx.req(au::ListAuditsRequest {
+                    r#type: 0,
+                    programme: String::new(),
+                    status: 0,
+                    within: per(year),
+                    page,
+                });
+                async move { c.list_audits(r).await }
+            }),
+            all_pages(ctx, PAGE_SIZE, |page| {
+                let mut c = insp_c.clone();
+                let r = ctx.req(au::ListInspectionsRequest {
+                    inspectorate: 0,
+                    agency: String::new(),
+                    within: per(year),
+                    page,
+                });
+                async move { c.list_inspections(r).await }
+            }),
+            all_pages(ctx, PAGE_SIZE, |page| {
+                let mut c = lr_c.clone();
+                let r = ctx.req(au::ListLearningReviewsRequest {
                     r#type: 0,
                     status: 0,
-                    page: page(),
-                }))
-            ),
+                    page,
+                });
+                async move { c.list_learning_reviews(r).await }
+            }),
             ctx.call(lr_c2.get_implementation_summary(ctx.req(
                 au::GetImplementationSummaryRequest {
                     source_kind: au::SourceKind::LearningReview as i32,
                     as_of: year_end.clone(),
                 }
             ))),
-            ctx.call(act_c.list_actions(ctx.req(au::ListActionsRequest {
-                owner_agency: String::new(),
-                source_kind: 0,
-                source_id: String::new(),
-                status: 0,
-                overdue_only: false,
-                as_of: year_end.clone(),
-                page: page(),
-            }))),
+            all_pages(ctx, PAGE_SIZE, |page| {
+                let mut c = act_c.clone();
+                let r = ctx.req(au::ListActionsRequest {
+                    owner_agency: String::new(),
+                    source_kind: 0,
+                    source_id: String::new(),
+                    status: 0,
+                    overdue_only: false,
+                    as_of: year_end.clone(),
+                    page,
+                });
+                async move { c.list_actions(r).await }
+            }),
             ctx.call(s11_c.get_section11_summary(
                 ctx.req(au::GetSection11SummaryRequest { cycle: per(year) })
             )),
@@ -1185,6 +1346,8 @@ pub async fn fetch_training(c: &Clients, ctx: &CallCtx, year: &Period) -> Result
         }));
     }
     sentences.extend(reach.iter().map(|r| r.sentence.clone()));
+    let delivery = super::training_detail::delivery(s.detail.as_ref());
+    sentences.extend(delivery.iter().flat_map(super::training_detail::sentences));
     let evaluation = s
         .evaluation
         .as_ref()
@@ -1210,6 +1373,7 @@ pub async fn fetch_training(c: &Clients, ctx: &CallCtx, year: &Period) -> Result
         reach,
         trend,
         sentences,
+        delivery,
         source: Source {
             service: "training".into(),
             record: "training summary".into(),
@@ -1395,7 +1559,9 @@ fn granularity(p: &Period) -> i32 {
 
 fn fail(source: &str) -> impl Fn(Status) -> ResolveError + '_ {
     move |s| {
-        if s.code() == Code::NotFound {
+        // NOT_FOUND, or INVALID_ARGUMENT for a breakdown value the indicator does not have:
+        // the placeholder names something that does not exist.
+        if matches!(s.code(), Code::NotFound | Code::InvalidArgument) {
             ResolveError::Unknown(s.message().to_string())
         } else {
             ResolveError::Failed(source.to_string(), s)
@@ -1414,13 +1580,15 @@ pub async fn resolve(
         Target::Indicator { code } => {
             let mut cl =
                 ind::indicator_service_client::IndicatorServiceClient::new(c.indicators.clone());
+            // "CODE/value": one value of the indicator's breakdown.
+            let (code, breakdown) = code.split_once('/').unwrap_or((code, ""));
             let r = ctx
                 .call(cl.get_series(ctx.req(ind::GetSeriesRequest {
-                    indicator_code: code.clone(),
+                    indicator_code: code.to_string(),
                     from: per(&p.period),
                     to: per(&p.period),
                     agency_code: String::new(),
-                    breakdown_value: String::new(),
+                    breakdown_value: breakdown.to_string(),
                     all_breakdown_values: false,
                     granularity: granularity(&p.period),
                 })))
@@ -1434,7 +1602,7 @@ pub async fn resolve(
             let v = r
                 .lines
                 .iter()
-                .find(|l| l.breakdown_value.is_empty())
+                .find(|l| l.breakdown_value == breakdown)
                 .and_then(|l| l.points.iter().find_map(|pt| dec(&pt.value)));
             Ok(v.map_or(Resolved::NoValue, |v| Resolved::Value(format::value(v, u))))
         }
@@ -1554,6 +1722,80 @@ mod tests {
         assert!(ctx.remaining() > Duration::from_millis(1000));
         let ctx = CallCtx::from_request(&Request::new(()), Duration::from_secs(3));
         assert!(ctx.remaining() <= Duration::from_secs(3));
+    }
+
+    /// A service holding `n` actions answering pages of `page_size` with an offset token.
+    fn action_pages(
+        n: usize,
+        asked: std::sync::Arc<std::sync::Mutex<Vec<common::PageRequest>>>,
+    ) -> impl FnMut(
+        Option<common::PageRequest>,
+    )
+        -> std::future::Ready<Result<tonic::Response<au::ListActionsResponse>, Status>> {
+        move |p| {
+            let p = p.unwrap();
+            asked.lock().unwrap().push(p.clone());
+            let from: usize = p.page_token.parse().unwrap_or(0);
+            let to = (from + p.page_size as usize).min(n);
+            std::future::ready(Ok(tonic::Response::new(au::ListActionsResponse {
+                actions: (from..to)
+                    .map(|i| au::Action {
+                        id: i.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                page: Some(common::PageResponse {
+                    next_page_token: if to < n {
+                        to.to_string()
+                    } else {
+                        String::new()
+                    },
+                    total_size: n as u64,
+                }),
+                ..Default::default()
+            })))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_list_is_read_to_its_last_page() {
+        let ctx = CallCtx::from_request(&Request::new(()), Duration::from_secs(5));
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let all = all_pages(&ctx, 2, action_pages(5, asked.clone()))
+            .await
+            .unwrap();
+        let ids: Vec<&str> = all.actions.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["0", "1", "2", "3", "4"]);
+        let tokens: Vec<String> = asked
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| p.page_token.clone())
+            .collect();
+        assert_eq!(tokens, ["", "2", "4"]);
+        assert!(asked.lock().unwrap().iter().all(|p| p.page_size == 2));
+        // One page when everything fits.
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let all = all_pages(&ctx, PAGE_SIZE, action_pages(5, asked.clone()))
+            .await
+            .unwrap();
+        assert_eq!((all.actions.len(), asked.lock().unwrap().len()), (5, 1));
+    }
+
+    #[tokio::test]
+    async fn a_repeated_page_token_fails_the_read_instead_of_looping() {
+        let ctx = CallCtx::from_request(&Request::new(()), Duration::from_secs(5));
+        let looping = |_p: Option<common::PageRequest>| {
+            std::future::ready(Ok(tonic::Response::new(au::ListActionsResponse {
+                page: Some(common::PageResponse {
+                    next_page_token: "same".into(),
+                    total_size: 9,
+                }),
+                ..Default::default()
+            })))
+        };
+        let e = all_pages(&ctx, 2, looping).await.unwrap_err();
+        assert!(e.message().contains("repeated its page token"), "{e}");
     }
 
     #[test]

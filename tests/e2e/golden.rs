@@ -97,6 +97,12 @@ async fn the_reference_dataset_reproduces_the_reference_report() {
         .filter(|(_, needle)| !md.to_lowercase().contains(&needle.to_lowercase()))
         .map(|(what, needle)| format!("{what}: {needle:?}"))
         .collect();
+    if !missing.is_empty() {
+        // The report as assembled, to read beside the reference when a figure goes missing.
+        let out = repo().join("target/golden-report.md");
+        let _ = std::fs::write(&out, &md);
+        eprintln!("the assembled report is in {}", out.display());
+    }
     assert!(
         missing.is_empty(),
         "{} of {} published figures are not in the report:\n{}",

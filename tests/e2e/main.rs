@@ -2,4 +2,6 @@
 
 mod foundation;
 mod golden;
+mod paging;
+mod print;
 mod report;

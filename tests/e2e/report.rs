@@ -372,6 +372,7 @@ async fn assemble(
     let mut req = tonic::Request::new(rep::AssembleReportRequest {
         year: "2015-16".into(),
         format: format as i32,
+        ..Default::default()
     });
     req.set_timeout(Duration::from_secs(20));
     c.assemble_report(req).await.unwrap().into_inner()
@@ -653,6 +654,7 @@ async fn a_published_version_does_not_change_when_new_data_arrives() {
             year: "2015-16".into(),
             version: 1,
             format: rep::ReportFormat::Markdown as i32,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -669,6 +671,7 @@ async fn a_published_version_does_not_change_when_new_data_arrives() {
             year: "2015-16".into(),
             version: 0,
             format: rep::ReportFormat::Json as i32,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -715,11 +718,23 @@ async fn the_html_report_is_accessible_every_chart_has_a_text_alternative() {
         assert!(body.contains("<title"), "svg without a title");
         assert!(body.contains("<desc"), "svg without a description");
     }
-    // Every figure is followed by its data table.
-    assert_eq!(html.matches("<figure>").count(), svgs.len());
-    for f in html.split("<figure>").skip(1) {
+    // Every figure has its data table, or a link to it in the appendix.
+    assert_eq!(html.matches("<figure id=\"figure-").count(), svgs.len());
+    for f in html.split("<figure id=\"figure-").skip(1) {
+        let number = &f[..f.find('"').unwrap()];
         let fig = &f[..f.find("</figure>").unwrap()];
-        assert!(fig.contains("<table>"), "chart without a data table");
+        let linked = format!("href=\"#data-figure-{number}\"");
+        assert!(
+            fig.contains("<table>")
+                || (fig.contains(&linked)
+                    && html.contains(&format!("<div id=\"data-figure-{number}\">\n<table>"))),
+            "chart {number} without a data table"
+        );
+    }
+    // Every heading has an anchor, and none is empty.
+    for level in 1..=4 {
+        assert_eq!(html.matches(&format!("<h{level}>")).count(), 0, "h{level} without id");
+        assert!(!html.contains(&format!("\"></h{level}>")), "empty h{level}");
     }
     let tables: Vec<&str> = html.split("<table>").skip(1).collect();
     assert!(tables.len() >= 5);

@@ -47,6 +47,7 @@ async fn silent_services_miss_the_callers_deadline_and_the_report_says_so() {
     let mut req = tonic::Request::new(pb::AssembleReportRequest {
         year: "2015-16".into(),
         format: pb::ReportFormat::Markdown as i32,
+        ..Default::default()
     });
     // The caller allows 2 s; the aggregator's own cap (30 s) must not be what applies.
     req.set_timeout(Duration::from_secs(2));
@@ -134,6 +135,7 @@ async fn bad_requests_name_every_field() {
         .assemble_report(pb::AssembleReportRequest {
             year: "2015-16-Q1".into(),
             format: 0,
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -150,6 +152,7 @@ async fn bad_requests_name_every_field() {
             year: "2015-16".into(),
             version: 3,
             format: pb::ReportFormat::Html as i32,
+            ..Default::default()
         })
         .await
         .unwrap_err();

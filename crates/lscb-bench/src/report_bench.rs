@@ -520,6 +520,7 @@ async fn assemble(
             rp::AssembleReportRequest {
                 year: "2015-16".into(),
                 format: format as i32,
+                ..Default::default()
             },
             token,
         ))

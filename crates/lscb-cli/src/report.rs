@@ -20,6 +20,15 @@ pub(crate) enum Format {
     Pdf,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Edition {
+    /// The full annual report.
+    Full,
+    /// A short summary in plain English for children, young people and families (at most 8
+    /// printed pages), from the same data with the same figures.
+    YoungPeople,
+}
+
 /// Arguments of `lscbctl report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
@@ -29,13 +38,17 @@ pub(crate) struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "html")]
     format: Format,
+    /// Which edition: the full report or the young people's summary.
+    #[arg(long, value_enum, default_value = "full")]
+    edition: Edition,
     /// File to write.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
     /// Write a published version (a number, or `latest`) instead of assembling from live data.
     #[arg(long, value_name = "VERSION")]
     published: Option<String>,
-    /// Fail (exit status 2) when a data service did not answer and the report is incomplete.
+    /// Fail (exit status 2) when the report is incomplete: a data service did not answer or
+    /// holds no data for the year.
     #[arg(long)]
     require_complete: bool,
     /// Deadline for the whole call, in seconds (sent as grpc-timeout).
@@ -58,6 +71,16 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
         Format::Json => pb::ReportFormat::Json,
     };
     let timeout = Duration::from_secs(args.timeout_secs.max(1));
+    let edition = match args.edition {
+        Edition::Full => pb::ReportEdition::Full,
+        Edition::YoungPeople => pb::ReportEdition::YoungPeople,
+    } as i32;
+    if args.format == Format::Pdf && lscb_aggregator::report::pdf::find_pdftotext().is_none() {
+        eprintln!(
+            "note: pdftotext (package poppler-utils) is not installed, so the contents will have \
+             no page numbers"
+        );
+    }
     let (content, summary, complete) = match &args.published {
         Some(v) => {
             let version = if v == "latest" {
@@ -71,6 +94,7 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
                 year: args.year.clone(),
                 version,
                 format: wire as i32,
+                edition,
             });
             req.set_timeout(timeout);
             let r = client
@@ -96,6 +120,7 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
             let mut req = tonic::Request::new(pb::AssembleReportRequest {
                 year: args.year.clone(),
                 format: wire as i32,
+                edition,
             });
             req.set_timeout(timeout);
             let r = client
@@ -107,7 +132,7 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
                 format!("assembled {} from live data (complete)", r.year)
             } else {
                 format!(
-                    "assembled {} from live data, INCOMPLETE: {} did not answer ({})",
+                    "assembled {} from live data, INCOMPLETE: no data from {} ({})",
                     r.year,
                     r.failed_sources.join(", "),
                     r.sources

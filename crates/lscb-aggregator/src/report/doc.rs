@@ -7,6 +7,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::format;
 use super::model::*;
 
+pub mod authored;
+use authored::Place;
+
 /// A table cell: text plus an optional style class (RAG, attendance) that the HTML uses
 /// for colour; the text itself always carries the meaning too.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +60,13 @@ pub struct Chart {
     pub kind: ChartKind,
     /// The same data as a table (always shown with the chart).
     pub data: Table,
+    /// How the values are measured: the value axis's title and number format follow it.
+    pub unit: Option<Unit>,
+    /// Axis titles; empty: taken from the data table's headers.
+    pub x_title: String,
+    pub y_title: String,
+    /// Printed under the chart, e.g. that a measure builds up through the year.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +81,11 @@ pub enum Node {
     /// A section whose data was unavailable, or a warning.
     Notice(String),
     PageBreak,
+    /// The title page: the report's title and when it was assembled (the HTML adds the
+    /// partnership, year and status).
+    Cover { title: String, assembled_at: String },
+    /// The contents: the parts (the HTML lists and links every part and section heading).
+    Contents(Vec<String>),
 }
 
 struct Builder {
@@ -93,7 +108,20 @@ impl Builder {
             description,
             kind,
             data,
+            unit: None,
+            x_title: String::new(),
+            y_title: String::new(),
+            note: None,
         }));
+    }
+    /// Sets the unit, axis titles and note of the chart just added.
+    fn chart_axes(&mut self, unit: Unit, x_title: &str, note: Option<String>) {
+        if let Some(Node::Chart(c)) = self.nodes.last_mut() {
+            c.unit = Some(unit);
+            c.x_title = x_title.to_string();
+            c.y_title = super::periods::unit_axis(unit).to_string();
+            c.note = note;
+        }
     }
     fn unavailable<T>(&mut self, b: &Block<T>, what: &str) -> bool {
         if let Block::Unavailable { source, reason } = b {
@@ -176,7 +204,16 @@ fn figure_table(caption: String, figures: &[Figure], r: &Report) -> Table {
             .map(|f| {
                 vec![
                     Cell::from(f.name.clone()),
-                    opt_value(f.value, f.unit).into(),
+                    // No value for the year: the latest earlier one, with its year.
+                    match (f.value, &f.latest_earlier) {
+                        (None, Some(p)) => format!(
+                            "{} ({})",
+                            format::value(p.value, f.unit),
+                            p.period.replacen('-', "/", 1)
+                        ),
+                        _ => opt_value(f.value, f.unit),
+                    }
+                    .into(),
                     opt_value(f.previous, f.unit).into(),
                     match (f.unit, f.value, f.previous) {
                         (Unit::Percent, Some(v), Some(p)) => {
@@ -212,23 +249,34 @@ fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &st
         b.md("No indicators are recorded for this question.");
         return;
     }
-    b.nodes.push(Node::List(
-        figures.iter().map(|f| f.sentence.clone()).collect(),
-    ));
+    let named: Vec<(String, String)> = figures
+        .iter()
+        .map(|f| (f.name.clone(), f.sentence.clone()))
+        .collect();
+    let (sentences, no_previous) = super::notes::no_previous_once(&named);
+    b.nodes.push(Node::List(sentences));
+    if let Some(n) = no_previous {
+        b.md(n);
+    }
     b.nodes
         .push(Node::Table(figure_table(caption.to_string(), figures, r)));
     for f in figures.iter().filter(|f| f.trend.len() >= 2) {
-        let x: Vec<String> = f.trend.iter().map(|p| p.period.clone()).collect();
+        let codes: Vec<String> = f.trend.iter().map(|p| p.period.clone()).collect();
+        let x: Vec<String> = codes.clone();
+        // Money is held in pence; charts draw pounds.
+        let scale = if f.unit == Unit::Money { 0.01 } else { 1.0 };
+        let values: Vec<f64> = f.trend.iter().map(|p| to_f64(p.value) * scale).collect();
+        let ytd = super::periods::year_to_date_note(&codes, &values);
         let mut series = vec![(
             f.name.clone(),
-            f.trend
-                .iter()
-                .map(|p| Some(to_f64(p.value)))
-                .collect::<Vec<_>>(),
+            values.iter().map(|v| Some(*v)).collect::<Vec<_>>(),
         )];
         let mut headers = vec!["Period".to_string(), f.name.clone()];
         for bm in &f.benchmarks {
-            series.push((bm.name.clone(), vec![Some(to_f64(bm.value)); x.len()]));
+            series.push((
+                bm.name.clone(),
+                vec![Some(to_f64(bm.value) * scale); x.len()],
+            ));
             headers.push(bm.name.clone());
         }
         let rows = f
@@ -236,7 +284,7 @@ fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &st
             .iter()
             .map(|p| {
                 let mut row = vec![
-                    Cell::from(p.period.clone()),
+                    Cell::from(super::periods::label(&p.period)),
                     format::value(p.value, f.unit).into(),
                 ];
                 for bm in &f.benchmarks {
@@ -256,8 +304,8 @@ fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &st
         let description = format!(
             "Line chart of {} from {} to {}: it went from {} to {}, ranging between {} and {}{}.",
             f.name,
-            x.first().cloned().unwrap_or_default(),
-            x.last().cloned().unwrap_or_default(),
+            x.first().map(|c| super::periods::label(c)).unwrap_or_default(),
+            x.last().map(|c| super::periods::label(c)).unwrap_or_default(),
             first.unwrap_or_default(),
             last.unwrap_or_default(),
             lo.map(|v| format::value(v, f.unit)).unwrap_or_default(),
@@ -285,6 +333,7 @@ fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &st
                 rows,
             },
         );
+        b.chart_axes(f.unit, super::periods::axis_title(&codes), ytd);
     }
 }
 
@@ -329,6 +378,7 @@ fn money_bars(
             rows,
         },
     );
+    b.chart_axes(Unit::Money, label_header, None);
 }
 
 /// The place a local authority serves: "Birmingham City Council" → "Birmingham".
@@ -357,22 +407,23 @@ pub fn build(r: &Report) -> Vec<Node> {
         figures: 0,
     };
     let la = place(&r.partnership.local_authority);
-    b.h(
-        1,
-        format!("{} – Annual Report {}", r.partnership.name, r.year_label),
-    );
-    b.md(format!(
-        "Assembled from the partnership's data on {}.",
-        r.generated_at
-    ));
+    b.nodes.push(Node::Cover {
+        title: format!("{} – Annual Report {}", r.partnership.name, r.year_label),
+        assembled_at: r.generated_at.clone(),
+    });
     if !r.complete {
-        let failed = r.failed_sources().join(", ");
+        let failed = r
+            .sources
+            .iter()
+            .filter(|s| !s.ok)
+            .map(|s| format!("{} ({})", s.source, s.error.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("; ");
         b.nodes.push(Node::Notice(format!(
-            "This report is incomplete: data from {failed} was unavailable when it was assembled. The affected sections say so."
+            "This report is incomplete: {failed}. The affected sections say so, and no judgement in Part 4 counts the missing data against the board."
         )));
     }
-    b.h(2, "Contents");
-    b.nodes.push(Node::List(vec![
+    b.nodes.push(Node::Contents(vec![
         "Foreword".into(),
         "Introduction".into(),
         format!("Part 1 – Context and key facts about {la}"),
@@ -401,11 +452,13 @@ pub fn build(r: &Report) -> Vec<Node> {
     b.nodes.push(Node::PageBreak);
     b.h(2, format!("Part 1 – Context and key facts about {la}"));
     b.narrative(r, "context");
+    authored::sections(&mut b, r, Place::Context);
     b.h(3, "Key facts");
     if !b.unavailable(&r.part1.key_facts, "the key facts") {
         let facts = r.part1.key_facts.data().cloned().unwrap_or_default();
         figures_section(&mut b, r, &facts, "Key facts");
     }
+    authored::sections(&mut b, r, Place::ContextClosing);
 
     // ------------------------------------------------------------- Part 2
     b.nodes.push(Node::PageBreak);
@@ -413,7 +466,7 @@ pub fn build(r: &Report) -> Vec<Node> {
         2,
         format!("Part 2 – The effectiveness of safeguarding arrangements in {la}"),
     );
-    b.narrative(r, "strategic_plan");
+    authored::sections(&mut b, r, Place::Part2Opening);
     for p in &r.part2.priorities {
         b.h(3, p.title.clone());
         b.narrative(r, &format!("priority.{}", p.key));
@@ -632,6 +685,7 @@ pub fn build(r: &Report) -> Vec<Node> {
             }));
         }
     }
+    authored::sections(&mut b, r, Place::AfterSection11);
     b.h(3, "Safeguarding in schools (Section 175)");
     b.narrative(r, "section175");
     if !b.unavailable(&r.part2.section175, "the Section 175 results")
@@ -640,8 +694,10 @@ pub fn build(r: &Report) -> Vec<Node> {
         b.md(s.sentence.clone());
     }
 
+    authored::sections(&mut b, r, Place::AfterSection175);
     b.h(3, "Key vulnerable groups");
     b.narrative(r, "vulnerable_groups");
+    authored::sections(&mut b, r, Place::VulnerableGroups);
     if !b.unavailable(
         &r.part2.vulnerable_groups,
         "the figures on vulnerable groups",
@@ -664,6 +720,8 @@ pub fn build(r: &Report) -> Vec<Node> {
             )));
         }
     }
+
+    authored::sections(&mut b, r, Place::Part2Closing);
 
     // ------------------------------------------------------------- Part 3
     b.nodes.push(Node::PageBreak);
@@ -913,6 +971,7 @@ pub fn build(r: &Report) -> Vec<Node> {
                         .collect(),
                 },
             );
+            b.chart_axes(Unit::Count, "Financial year", None);
         }
     }
 
@@ -1011,11 +1070,25 @@ pub fn build(r: &Report) -> Vec<Node> {
         2,
         "Part 4 – Analysis, conclusions, sufficiency statement and challenges",
     );
+    let part4_blocks = r
+        .part4
+        .as_ref()
+        .and_then(|v| v.get("blocks"))
+        .and_then(|v| v.as_array())
+        .filter(|bs| bs.iter().all(|v| v.is_string()));
     match &r.part4 {
-        // The analysis module's form: Markdown blocks in reading order.
-        Some(serde_json::Value::Array(blocks)) if blocks.iter().all(|v| v.is_string()) => {
-            for v in blocks {
-                if let Some(s) = v.as_str() {
+        // The analysis module's form: Markdown blocks in reading order; a block's leading
+        // `###`/`####` line is a heading of the report (so it has an anchor).
+        Some(_) if part4_blocks.is_some() => {
+            for s in part4_blocks.into_iter().flatten().filter_map(|v| v.as_str()) {
+                let (first, rest) = s.split_once('\n').unwrap_or((s, ""));
+                let level = first.chars().take_while(|c| *c == '#').count();
+                if (3..=4).contains(&level) && first[level..].starts_with(' ') {
+                    b.h(level as u8, first[level..].trim().to_string());
+                    if !rest.trim().is_empty() {
+                        b.md(rest.trim().to_string());
+                    }
+                } else {
                     b.md(s.to_string());
                 }
             }
@@ -1047,6 +1120,7 @@ pub fn build(r: &Report) -> Vec<Node> {
                 .collect(),
         }));
     }
+    authored::sections(&mut b, r, Place::SupportingMaterial);
     b.h(3, "Appendix: data completeness");
     if !b.unavailable(&r.part5.completeness, "the completeness appendix") {
         let gaps = r.part5.completeness.data().cloned().unwrap_or_default();

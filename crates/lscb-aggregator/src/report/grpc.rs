@@ -15,7 +15,7 @@ use super::model::{NarrativeSection, PartnershipInfo, Report};
 use super::placeholder;
 use super::store::{NarrativeRow, PublishedRow, Store};
 use super::upstream::{self, CallCtx, Clients, ResolveError, Resolved};
-use super::{doc, render};
+use super::{doc, layout, render, young};
 
 /// Section keys narrative may be written for (plus `subgroup.<name>`).
 pub const SECTIONS: &[&str] = &[
@@ -47,6 +47,7 @@ const MAX_NARRATIVE: usize = 200 * 1024;
 
 fn valid_section(s: &str) -> bool {
     SECTIONS.contains(&s)
+        || doc::authored::is_key(s)
         || s.strip_prefix("subgroup.").is_some_and(|n| {
             !n.is_empty()
                 && n.len() <= 64
@@ -108,6 +109,36 @@ fn format_of(v: &mut Violations, f: i32) -> pb::ReportFormat {
             pb::ReportFormat::Unspecified
         }
         Ok(f) => f,
+    }
+}
+
+fn edition_of(v: &mut Violations, e: i32) -> pb::ReportEdition {
+    pb::ReportEdition::try_from(e).unwrap_or_else(|_| {
+        v.add(
+            "edition",
+            "is not an edition: REPORT_EDITION_FULL or REPORT_EDITION_YOUNG_PEOPLE",
+        );
+        pb::ReportEdition::Unspecified
+    })
+}
+
+/// The report in `format`: the full edition's renderings as given, or the young people's
+/// edition written from the same model.
+fn edition_content(
+    report: &Report,
+    edition: pb::ReportEdition,
+    format: pb::ReportFormat,
+    status: &layout::Status,
+    full: impl FnOnce() -> String,
+) -> String {
+    match (edition, format) {
+        (pb::ReportEdition::YoungPeople, pb::ReportFormat::Html) => {
+            render::html_as(report, &young::build(report), status)
+        }
+        (pb::ReportEdition::YoungPeople, pb::ReportFormat::Markdown) => {
+            render::markdown(&young::build(report))
+        }
+        _ => full(),
     }
 }
 
@@ -201,6 +232,15 @@ impl ReportApi {
             glossary: glossary.clone(),
             agency_names: agency_names.clone(),
         });
+        if assemble::no_data_at_all(&report) {
+            return Err(Error::precondition(
+                "NO_DATA",
+                format!("year {year}"),
+                format!(
+                    "no data service holds data for {year}: there is nothing to report for that year"
+                ),
+            ));
+        }
         report.part4 = self.part4(claims, &report).await;
         // The glossary lists only the acronyms the rest of the report uses.
         let body = render::markdown(&doc::build(&report));
@@ -308,7 +348,12 @@ impl ReportService for ReportApi {
                 format!(
                     "unknown section '{}': expected one of {} or subgroup.<name>",
                     req.section,
-                    SECTIONS.join(", ")
+                    SECTIONS
+                        .iter()
+                        .copied()
+                        .chain(doc::authored::keys())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -442,16 +487,19 @@ impl ReportService for ReportApi {
         let mut v = Violations::new();
         let year = year_field(&mut v, "year", &req.year);
         let format = format_of(&mut v, req.format);
+        let edition = edition_of(&mut v, req.edition);
         v.into_result()?;
         let Some(year) = year else {
             return Err(Error::invalid("year", "is required").into());
         };
         let a = self.assemble(&claims, &call, &year).await?;
-        let content = match format {
-            pb::ReportFormat::Html => a.html,
-            pb::ReportFormat::Json => a.json,
-            _ => a.markdown,
-        };
+        let content = edition_content(&a.report, edition, format, &layout::Status::Draft, || {
+            match format {
+                pb::ReportFormat::Html => a.html.clone(),
+                pb::ReportFormat::Json => a.json.clone(),
+                _ => a.markdown.clone(),
+            }
+        });
         Ok(Response::new(pb::AssembleReportResponse {
             year: year.to_string(),
             format: format as i32,
@@ -522,21 +570,39 @@ impl ReportService for ReportApi {
             )
             .into());
         }
+        // The cover and running header name the version, so it is known before storing;
+        // the store refuses the row if another version took the number meanwhile.
+        let version = self
+            .store
+            .list_published(&claims.partnership, Some(&year.to_string()))
+            .await?
+            .iter()
+            .map(|r| r.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let published_at = now();
+        let status = layout::Status::Published {
+            version,
+            published_at: published_at.clone(),
+            content_hash: a.content_hash.clone(),
+        };
+        let html = render::html_as(&a.report, &doc::build(&a.report), &status);
         let row = self
             .store
             .publish(
                 &claims.partnership,
                 PublishedRow {
                     year: year.to_string(),
-                    version: 0,
+                    version,
                     content_hash: a.content_hash.clone(),
                     complete: a.report.complete,
                     failed_sources: a.report.failed_sources(),
                     model_json: a.json,
                     markdown: a.markdown,
-                    html: a.html,
+                    html,
                     published_by: claims.actor(),
-                    published_at: now(),
+                    published_at,
                     idempotency_key: req.idempotency_key,
                     request_hash,
                 },
@@ -578,6 +644,7 @@ impl ReportService for ReportApi {
         let mut v = Violations::new();
         let year = year_field(&mut v, "year", &req.year);
         let format = format_of(&mut v, req.format);
+        let edition = edition_of(&mut v, req.edition);
         v.into_result()?;
         let year = year.map(|y| y.to_string()).unwrap_or_default();
         let row = self
@@ -594,10 +661,26 @@ impl ReportService for ReportApi {
                     )
                 })
             })?;
-        let content = match format {
+        let full = || match format {
             pb::ReportFormat::Html => row.html.clone(),
             pb::ReportFormat::Json => row.model_json.clone(),
             _ => row.markdown.clone(),
+        };
+        let content = if edition == pb::ReportEdition::YoungPeople {
+            let model: Report = serde_json::from_str(&row.model_json).map_err(|e| {
+                Error::Internal(anyhow::anyhow!(
+                    "published version {} cannot be read: {e}",
+                    row.version
+                ))
+            })?;
+            let status = layout::Status::Published {
+                version: row.version,
+                published_at: row.published_at.clone(),
+                content_hash: row.content_hash.clone(),
+            };
+            edition_content(&model, edition, format, &status, full)
+        } else {
+            full()
         };
         Ok(Response::new(pb::GetPublishedResponse {
             info: Some(published_pb(&row)),

@@ -49,19 +49,107 @@ pub fn require_chromium() -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Prints `html` to the PDF file `out`.
+/// The `pdftotext` executable (Debian package `poppler-utils`), if any: the printer reads
+/// the first printing back with it to number the contents.
+pub fn find_pdftotext() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("pdftotext"))
+        .find(|p| p.is_file())
+}
+
+/// Prints `html` to the PDF file `out`. When the HTML has a contents list with page-number
+/// slots (`data-page-of="ANCHOR"`, see `layout::contents`) and `pdftotext` is installed, it
+/// is printed twice: the first printing carries an invisible marker at each heading, read
+/// back page by page to learn where each heading fell; the second has those page numbers in
+/// the contents. Filling the slots does not move anything (each slot keeps its width), so
+/// the numbers stay true.
 pub async fn html_to_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
     let chromium = require_chromium()?;
-    let work = std::env::temp_dir().join(format!("lscb-pdf-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&work)?;
-    let input = work.join("report.html");
-    std::fs::write(&input, html)?;
     let out_abs = if out.is_absolute() {
         out.to_path_buf()
     } else {
         std::env::current_dir()?.join(out)
     };
-    let mut cmd = tokio::process::Command::new(&chromium);
+    let slots = page_slots(html);
+    let Some(pdftotext) = find_pdftotext().filter(|_| !slots.is_empty()) else {
+        return print(&chromium, html, &out_abs).await;
+    };
+    print(&chromium, &with_markers(html, &slots), &out_abs).await?;
+    let text = tokio::process::Command::new(&pdftotext)
+        .arg("-raw")
+        .arg(&out_abs)
+        .arg("-")
+        .output()
+        .await
+        .map_err(|e| anyhow::anyhow!("running {}: {e}", pdftotext.display()))?;
+    let pages = marker_pages(&String::from_utf8_lossy(&text.stdout));
+    print(&chromium, &fill_slots(html, &pages), &out_abs).await
+}
+
+/// The anchors whose page numbers the contents asks for.
+pub fn page_slots(html: &str) -> Vec<String> {
+    html.split("data-page-of=\"")
+        .skip(1)
+        .filter_map(|s| s.split_once('"').map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+const MARK_CSS: &str =
+    ".pdf-mark { position: absolute; font-size: 6px; color: #ffffff; white-space: nowrap; }";
+
+/// The HTML with a marker `[[p:ANCHOR]]` at the start of each heading asked for.
+fn with_markers(html: &str, slots: &[String]) -> String {
+    let mut out = html.replacen("</style>", &format!("{MARK_CSS}</style>"), 1);
+    for id in slots {
+        for level in 1..=6 {
+            let open = format!("<h{level} id=\"{id}\">");
+            if let Some(at) = out.find(&open) {
+                out.insert_str(
+                    at + open.len(),
+                    &format!("<span class=\"pdf-mark\" aria-hidden=\"true\">[[p:{id}]]</span>"),
+                );
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Page (from 1) of each marker in `pdftotext` output (pages end with a form feed).
+fn marker_pages(text: &str) -> std::collections::HashMap<String, u32> {
+    let mut pages = std::collections::HashMap::new();
+    for (i, page) in text.split('\u{c}').enumerate() {
+        let squeezed: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        for m in squeezed.split("[[p:").skip(1) {
+            if let Some((id, _)) = m.split_once("]]") {
+                pages.entry(id.to_string()).or_insert(i as u32 + 1);
+            }
+        }
+    }
+    pages
+}
+
+/// The HTML with each contents slot holding its page number.
+fn fill_slots(html: &str, pages: &std::collections::HashMap<String, u32>) -> String {
+    let mut out = html.to_string();
+    for (id, page) in pages {
+        out = out.replacen(
+            &format!("data-page-of=\"{id}\"></span>"),
+            &format!("data-page-of=\"{id}\">{page}</span>"),
+            1,
+        );
+    }
+    out
+}
+
+async fn print(chromium: &Path, html: &str, out_abs: &Path) -> anyhow::Result<()> {
+    let work = std::env::temp_dir().join(format!("lscb-pdf-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&work)?;
+    let input = work.join("report.html");
+    std::fs::write(&input, html)?;
+    let _ = std::fs::remove_file(out_abs);
+    let mut cmd = tokio::process::Command::new(chromium);
     cmd.arg("--headless")
         .arg("--no-sandbox")
         .arg("--disable-gpu")
@@ -101,4 +189,32 @@ pub async fn html_to_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_slots_are_found_marked_and_filled() {
+        let html = "<style>x</style><li><a href=\"#a\">A</a><span class=\"toc-page\" data-page-of=\"a\"></span></li>\
+                    <li><span class=\"toc-page\" data-page-of=\"b-2\"></span></li><h2 id=\"a\">A</h2><h3 id=\"b-2\">B</h3>";
+        let slots = page_slots(html);
+        assert_eq!(slots, vec!["a", "b-2"]);
+        let marked = with_markers(html, &slots);
+        assert!(marked.contains(
+            "<h2 id=\"a\"><span class=\"pdf-mark\" aria-hidden=\"true\">[[p:a]]</span>A</h2>"
+        ));
+        assert!(marked.contains(
+            "<h3 id=\"b-2\"><span class=\"pdf-mark\" aria-hidden=\"true\">[[p:b-2]]</span>B</h3>"
+        ));
+        assert!(marked.contains(".pdf-mark {"));
+        let pages =
+            marker_pages("cover\u{c}contents\u{c}text [[p:\na]] more\u{c}x\u{c}[[p:b-2]]\u{c}");
+        assert_eq!(pages.get("a"), Some(&3));
+        assert_eq!(pages.get("b-2"), Some(&5));
+        let filled = fill_slots(html, &pages);
+        assert!(filled.contains("data-page-of=\"a\">3</span>"));
+        assert!(filled.contains("data-page-of=\"b-2\">5</span>"));
+    }
 }

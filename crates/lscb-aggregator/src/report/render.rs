@@ -3,7 +3,8 @@
 //! document tree (see `doc`).
 
 use super::charts;
-use super::doc::{Cell, Node, Table};
+use super::doc::{Cell, Chart, Node, Table};
+use super::layout::{self, Status};
 use super::model::Report;
 
 fn md_cell(s: &str) -> String {
@@ -68,6 +69,19 @@ pub fn markdown(nodes: &[Node]) -> String {
             }
             Node::Notice(t) => out.push_str(&format!("> **Note:** {t}\n\n")),
             Node::PageBreak => {}
+            Node::Cover {
+                title,
+                assembled_at,
+            } => out.push_str(&format!(
+                "# {title}\n\nAssembled from the partnership's data on {assembled_at}.\n\n"
+            )),
+            Node::Contents(items) => {
+                out.push_str("## Contents\n\n");
+                for i in items {
+                    out.push_str(&format!("- {i}\n"));
+                }
+                out.push('\n');
+            }
         }
     }
     out.trim_end().to_string() + "\n"
@@ -149,34 +163,111 @@ tbody th { font-weight: normal; }
 .rag-green, .att-green { background: #dff3e0; color: #1a1a1a; }
 .att-blue { background: #dde9fb; color: #1a1a1a; }
 .notice { border-left: 6px solid #b3261e; background: #fdf0ee; padding: .6rem .9rem; margin: 1rem 0; }
-figure { margin: 1rem 0 1.5rem; page-break-inside: avoid; break-inside: avoid; }
-figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0 1.5rem; break-inside: avoid; page-break-inside: avoid; }
+figure svg.chart { display: block; width: 100%; max-width: 680px; height: auto; }
 figcaption { font-weight: bold; margin-bottom: .4rem; }
-.chart-desc { font-size: .9rem; color: #333333; }
+.chart-desc, .chart-data-link { font-size: .9rem; color: #333333; margin: .3rem 0; }
+.chart-note { font-size: .95rem; border-left: 4px solid #b35806; padding: .2rem .6rem; margin: .4rem 0; }
+figure table { font-size: .85rem; margin: .4rem 0 0; }
 .page-break { height: 0; }
-@page { size: A4; margin: 18mm 16mm; }
+.cover { padding: 2rem 0; }
+.cover-partnership { font-size: 1.3rem; color: #0b3d6e; font-weight: bold; margin: 0; }
+.cover h1 { font-size: 2.4rem; border-bottom: 0; margin: .5rem 0 1rem; }
+.cover-year { font-size: 1.2rem; }
+.cover-status { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem;
+                border: 1px solid #767676; padding: .8rem 1rem; margin-top: 2rem; }
+.cover-status dt { font-weight: bold; }
+.cover-status dd { margin: 0; }
+.hash { font-size: .85rem; word-break: break-all; }
+.toc ul { list-style: none; padding: 0; }
+.toc li { display: flex; align-items: baseline; gap: .5rem; padding: .1rem 0; }
+.toc li a { flex: 1; }
+.toc-2 { font-weight: bold; margin-top: .35rem; }
+.toc-3 { padding-left: 1.5rem !important; }
+.toc-page { min-width: 2.5em; text-align: right; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
+  .cover { break-after: page; page-break-after: always; padding-top: 60mm; }
+  .toc { break-after: page; page-break-after: always; }
+  .toc li { padding: 0; }
+  .toc a { color: #1a1a1a; text-decoration: none; }
   .page-break { break-before: page; page-break-before: always; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   tr, figure { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
+  figure svg.chart { max-width: none; }
+  .chart-data { break-before: page; page-break-before: always; }
 }
 "#;
 
-/// The report as one self-contained HTML file.
+/// The report as one self-contained HTML file, a draft assembled now.
 pub fn html(report: &Report, nodes: &[Node]) -> String {
-    let title = nodes
+    html_as(report, nodes, &Status::Draft)
+}
+
+fn figure(body: &mut String, appendix: &mut Vec<(u32, Table)>, c: &Chart) {
+    body.push_str(&format!("<figure id=\"figure-{}\">\n", c.number));
+    body.push_str(&format!(
+        "<figcaption>Figure {} – {}</figcaption>\n",
+        c.number,
+        esc(&c.title)
+    ));
+    body.push_str(&charts::svg(c));
+    if let Some(n) = &c.note {
+        body.push_str(&format!(
+            "<p class=\"chart-note\"><strong>Year to date:</strong> {}</p>\n",
+            esc(n)
+        ));
+    }
+    body.push_str(&format!(
+        "<p class=\"chart-desc\">{}</p>\n",
+        esc(&c.description)
+    ));
+    if layout::runs_across(c) {
+        html_table(body, &layout::across(&c.data));
+    } else if layout::to_appendix(c) {
+        body.push_str(&format!(
+            "<p class=\"chart-data-link\">The {} figures of this chart are in <a href=\"#data-figure-{}\">the appendix: data for figure {}</a>.</p>\n",
+            c.data.rows.len(),
+            c.number,
+            c.number
+        ));
+        appendix.push((c.number, c.data.clone()));
+    } else {
+        html_table(body, &c.data);
+    }
+    body.push_str("</figure>\n");
+}
+
+/// The report as one self-contained HTML file with the given status on its cover and
+/// running header.
+pub fn html_as(report: &Report, nodes: &[Node], status: &Status) -> String {
+    let heads = layout::headings(nodes);
+    let title = heads
         .iter()
-        .find_map(|n| match n {
-            Node::Heading(1, t) => Some(t.clone()),
-            _ => None,
-        })
+        .find(|(l, _, _)| *l == 1)
+        .map(|(_, t, _)| t.clone())
         .unwrap_or_else(|| format!("Annual Report {}", report.year_label));
+    let mut ids = heads.iter().map(|(_, _, id)| id.clone());
     let mut body = String::new();
+    let mut appendix: Vec<(u32, Table)> = vec![];
     for n in nodes {
         match n {
-            Node::Heading(l, t) => body.push_str(&format!("<h{l}>{}</h{l}>\n", esc(t))),
+            Node::Heading(_, t) if t.trim().is_empty() => {}
+            Node::Heading(l, t) => {
+                let id = ids.next().unwrap_or_default();
+                body.push_str(&format!("<h{l} id=\"{id}\">{}</h{l}>\n", esc(t)))
+            }
+            Node::Cover { title, .. } => {
+                let id = ids.next().unwrap_or_default();
+                layout::cover(&mut body, report, title, &id, status);
+            }
+            Node::Contents(_) => {
+                let appendix = nodes
+                    .iter()
+                    .any(|n| matches!(n, Node::Chart(c) if layout::to_appendix(c)));
+                layout::contents(&mut body, &heads, appendix)
+            }
             Node::Markdown(t) => body.push_str(&md_html(t)),
             Node::List(items) => {
                 body.push_str("<ul>\n");
@@ -186,21 +277,7 @@ pub fn html(report: &Report, nodes: &[Node]) -> String {
                 body.push_str("</ul>\n");
             }
             Node::Table(t) => html_table(&mut body, t),
-            Node::Chart(c) => {
-                body.push_str("<figure>\n");
-                body.push_str(&format!(
-                    "<figcaption>Figure {} – {}</figcaption>\n",
-                    c.number,
-                    esc(&c.title)
-                ));
-                body.push_str(&charts::svg(c));
-                body.push_str(&format!(
-                    "<p class=\"chart-desc\">{}</p>\n",
-                    esc(&c.description)
-                ));
-                html_table(&mut body, &c.data);
-                body.push_str("</figure>\n");
-            }
+            Node::Chart(c) => figure(&mut body, &mut appendix, c),
             Node::Notice(t) => body.push_str(&format!(
                 "<div class=\"notice\" role=\"note\"><strong>Note:</strong> {}</div>\n",
                 esc(t)
@@ -208,11 +285,30 @@ pub fn html(report: &Report, nodes: &[Node]) -> String {
             Node::PageBreak => body.push_str("<div class=\"page-break\"></div>\n"),
         }
     }
+    let mut anchors = layout::Anchors::with_used(
+        heads
+            .iter()
+            .map(|(_, _, id)| id.as_str())
+            .chain(["contents", "chart-data"]),
+    );
+    let mut body = layout::anchor_plain_headings(&body, &mut anchors);
+    if !appendix.is_empty() {
+        body.push_str("<section class=\"chart-data\" aria-labelledby=\"chart-data\">\n<h2 id=\"chart-data\">Appendix: data for the charts</h2>\n");
+        for (number, t) in &appendix {
+            body.push_str(&format!("<div id=\"data-figure-{number}\">\n"));
+            html_table(&mut body, t);
+            body.push_str(&format!(
+                "<p><a href=\"#figure-{number}\">Back to figure {number}</a></p>\n</div>\n"
+            ));
+        }
+        body.push_str("</section>\n");
+    }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        esc(&title)
+         <title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        esc(&title),
+        layout::page_css(&title, status)
     )
 }
 
@@ -267,6 +363,10 @@ mod tests {
                 headers: vec!["Source".into(), "Amount".into()],
                 rows: vec![],
             },
+            unit: None,
+            x_title: String::new(),
+            y_title: String::new(),
+            note: None,
         }
     }
 

@@ -310,6 +310,14 @@ impl Store {
             .map(|m| m.version as u32)
             .unwrap_or(0);
         let version = latest + 1;
+        // A row rendered for a given version (its cover names it) is stored as that version
+        // or not at all.
+        if row.version != 0 && row.version != version {
+            return Err(Error::Conflict(format!(
+                "another version of {} was published at the same time; try again",
+                row.year
+            )));
+        }
         published::Entity::insert(published::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
             partnership: Set(partnership.to_string()),

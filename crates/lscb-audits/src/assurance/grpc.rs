@@ -41,7 +41,7 @@ impl AssuranceApi {
 
 /// Database errors are internal, except a unique-key clash: two concurrent requests wrote
 /// the same record (e.g. the same revision of a return), and the loser may retry.
-fn db(e: DbErr) -> Status {
+pub(super) fn db(e: DbErr) -> Status {
     if lscb_platform::db::is_unique_violation(&e) {
         return Error::Conflict(
             "a concurrent request wrote the same record; retry the request".into(),
@@ -53,7 +53,7 @@ fn db(e: DbErr) -> Status {
 
 // ----------------------------------------------------------------------------- helpers
 
-fn fin_year(v: &mut Violations, field: &str, p: Option<&cpb::Period>) -> Option<Period> {
+pub(super) fn fin_year(v: &mut Violations, field: &str, p: Option<&cpb::Period>) -> Option<Period> {
     let p = proto_conv::period(v, field, p)?;
     if p.granularity() != Granularity::Year {
         v.add(
@@ -65,7 +65,7 @@ fn fin_year(v: &mut Violations, field: &str, p: Option<&cpb::Period>) -> Option<
     Some(p)
 }
 
-fn date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
+pub(super) fn date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
     if s.trim().is_empty() {
         v.add(field, "is required: write YYYY-MM-DD");
         return None;
@@ -73,7 +73,7 @@ fn date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
     opt_date(v, field, s).flatten()
 }
 
-fn opt_date(v: &mut Violations, field: &str, s: &str) -> Option<Option<NaiveDate>> {
+pub(super) fn opt_date(v: &mut Violations, field: &str, s: &str) -> Option<Option<NaiveDate>> {
     if s.trim().is_empty() {
         return Some(None);
     }
@@ -90,7 +90,7 @@ fn date_str(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn code(v: &mut Violations, field: &str, s: &str) {
+pub(super) fn code(v: &mut Violations, field: &str, s: &str) {
     if !domain::valid_code(s) {
         if s.is_empty() {
             v.add(field, "is required");
@@ -103,7 +103,7 @@ fn code(v: &mut Violations, field: &str, s: &str) {
     }
 }
 
-fn known_agency(v: &mut Violations, field: &str, p: &Partnership, code: &str) -> bool {
+pub(super) fn known_agency(v: &mut Violations, field: &str, p: &Partnership, code: &str) -> bool {
     if code.is_empty() {
         v.add(field, "is required");
         return false;
@@ -152,13 +152,13 @@ fn period_pb(p: Period) -> Option<cpb::Period> {
     Some(proto_conv::period_to_pb(p))
 }
 
-fn request_hash<M: Message>(m: &M) -> String {
+pub(super) fn request_hash<M: Message>(m: &M) -> String {
     hex::encode(sha2::Sha256::digest(m.encode_to_vec()))
 }
 
 /// Looks up an idempotency key inside the write transaction: the stored response when the
 /// same request was seen, ALREADY_EXISTS when the key was used for another request.
-async fn replayed<C: ConnectionTrait, T: Message + Default>(
+pub(super) async fn replayed<C: ConnectionTrait, T: Message + Default>(
     c: &C,
     partnership: &str,
     rpc: &str,
@@ -180,7 +180,7 @@ async fn replayed<C: ConnectionTrait, T: Message + Default>(
     }
 }
 
-fn key_required(v: &mut Violations, key: &str) {
+pub(super) fn key_required(v: &mut Violations, key: &str) {
     v.ensure(
         !key.trim().is_empty() && key.len() <= 200,
         "idempotency_key",

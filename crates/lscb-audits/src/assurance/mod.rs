@@ -1,6 +1,9 @@
 //! Part 2 of the audits service: Section 11 and Section 175 self-assessments, assurance
 //! letters and agency annual reports, board attendance and practitioner surveys.
 
+pub mod board_domain;
+mod board_grpc;
+pub mod board_store;
 pub mod domain;
 pub mod entity;
 mod grpc;
@@ -9,6 +12,7 @@ pub mod store;
 
 use lscb_platform::{ServerBuilder, ServiceContext};
 use lscb_proto::audits::v1::{
+    board_service_server::BoardServiceServer,
     governance_service_server::GovernanceServiceServer,
     section11_service_server::Section11ServiceServer,
     section175_service_server::Section175ServiceServer, survey_service_server::SurveyServiceServer,
@@ -17,7 +21,10 @@ use sea_orm_migration::MigrationTrait;
 
 /// This part's migrations, in order (names prefixed `m_as_`).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(migration::m_as_0001_schema::Migration)]
+    vec![
+        Box::new(migration::m_as_0001_schema::Migration),
+        Box::new(migration::m_as_0002_board_records::Migration),
+    ]
 }
 
 /// Adds this part's gRPC services to the server.
@@ -37,6 +44,11 @@ pub fn register(builder: ServerBuilder, ctx: &ServiceContext) -> ServerBuilder {
         )
         .add_service(
             GovernanceServiceServer::new(api.clone())
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+        )
+        .add_service(
+            BoardServiceServer::new(board_grpc::BoardApi::new(ctx.clone()))
                 .max_decoding_message_size(limit)
                 .max_encoding_message_size(limit),
         )

@@ -1,6 +1,7 @@
 //! sea-orm entities of part 2 (tables prefixed `as_`).
 
 pub mod assurance_doc;
+pub mod board_record;
 pub mod body;
 pub mod idempotency;
 pub mod meeting;

@@ -59,8 +59,14 @@ pub(crate) fn parse_ttl(s: &str) -> Result<Duration, String> {
 pub(crate) fn run(cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
         TokenCommand::Issue(a) => {
-            if a.directory.exists() {
-                let dir = Directory::load(&a.directory)?;
+            {
+                // A token for a partnership or agency outside the directory would be refused
+                // by every service, so it is not issued at all.
+                let dir = Directory::load(&a.directory).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{e}: the directory is needed to check the partnership and agency (--directory or LSCB_DIRECTORY)"
+                    )
+                })?;
                 let p = dir.partnership(&a.partnership).ok_or_else(|| {
                     anyhow::anyhow!(
                         "partnership '{}' is not in {}",
@@ -68,13 +74,7 @@ pub(crate) fn run(cmd: TokenCommand) -> anyhow::Result<()> {
                         a.directory.display()
                     )
                 })?;
-                if let Some(agency) = &a.agency {
-                    anyhow::ensure!(
-                        p.agency(agency).is_some(),
-                        "agency '{agency}' is not in partnership '{}'",
-                        p.id
-                    );
-                }
+                check_agency(p, a.role, a.agency.as_deref())?;
             }
             let auth = Authenticator::from_file(&a.secret_file).map_err(|e| {
                 anyhow::anyhow!("{e} (run `lscbctl up` once to create a development secret)")
@@ -86,9 +86,65 @@ pub(crate) fn run(cmd: TokenCommand) -> anyhow::Result<()> {
     }
 }
 
+/// A submitter's agency must be in the partnership; other roles carry no agency.
+fn check_agency(
+    p: &lscb_platform::Partnership,
+    role: Role,
+    agency: Option<&str>,
+) -> anyhow::Result<()> {
+    match (role, agency) {
+        (Role::Submitter, None) => anyhow::bail!("a submitter token needs an agency (--agency)"),
+        (_, Some(agency)) => anyhow::ensure!(
+            p.agency(agency).is_some(),
+            "agency '{agency}' is not in partnership '{}'",
+            p.id
+        ),
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_submitter_token_needs_an_agency_of_the_partnership() {
+        let dir = Directory::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/directory.toml"
+        )))
+        .unwrap();
+        let p = dir.partnership("bscb").unwrap();
+        assert!(check_agency(p, Role::Submitter, Some("WMP")).is_ok());
+        let e = check_agency(p, Role::Submitter, Some("NOT-AN-AGENCY")).unwrap_err();
+        assert!(e.to_string().contains("not in partnership 'bscb'"), "{e}");
+        assert!(check_agency(p, Role::Submitter, None).is_err());
+        assert!(check_agency(p, Role::Admin, None).is_ok());
+    }
+
+    #[test]
+    fn no_token_is_issued_without_a_directory_to_check_it_against() {
+        let secret = std::env::temp_dir().join(format!("lscb-token-test-{}", std::process::id()));
+        std::fs::write(&secret, "0123456789abcdef0123456789abcdef").unwrap();
+        let issue = |directory: &str, agency: &str| {
+            run(TokenCommand::Issue(IssueArgs {
+                partnership: "bscb".into(),
+                role: Role::Submitter,
+                agency: Some(agency.into()),
+                ttl: Duration::from_secs(60),
+                sub: String::new(),
+                secret_file: secret.clone(),
+                directory: directory.into(),
+            }))
+        };
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/directory.toml");
+        assert!(issue(shipped, "WMP").is_ok());
+        assert!(issue(shipped, "NOT-AN-AGENCY").is_err());
+        let e = issue("/nonexistent/directory.toml", "NOT-AN-AGENCY").unwrap_err();
+        assert!(e.to_string().contains("--directory"), "{e}");
+        std::fs::remove_file(&secret).ok();
+    }
 
     #[test]
     fn ttls() {

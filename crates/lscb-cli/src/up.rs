@@ -42,7 +42,7 @@ fn parse_format(s: &str) -> Result<LogFormat, String> {
 
 pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
     telemetry::init(args.log_format, "info");
-    std::fs::create_dir_all(&args.data_dir)?;
+    private_dir(&args.data_dir)?;
     let secret = args.data_dir.join("jwt-secret");
     let auth = lscb_platform::auth::ensure_dev_secret(&secret)?;
     let directory = Directory::load(&args.directory)?;
@@ -147,6 +147,44 @@ pub(crate) async fn run(args: UpArgs) -> anyhow::Result<()> {
             println!("lscb stopped.");
             Ok(())
         }
+    }
+}
+
+/// Creates the data directory if needed and makes it private (0700): it holds the signing
+/// secret and the databases.
+fn private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod private_dir_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_data_directory_and_the_secret_are_private() {
+        let root = std::env::temp_dir().join(format!("lscb-up-test-{}", std::process::id()));
+        let dir = root.join("data");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        super::private_dir(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let secret = dir.join("jwt-secret");
+        lscb_platform::auth::ensure_dev_secret(&secret).unwrap();
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A secret left readable by an older version is tightened.
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+        lscb_platform::auth::ensure_dev_secret(&secret).unwrap();
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        std::fs::remove_dir_all(&root).ok();
     }
 }
 

@@ -48,11 +48,7 @@ pub fn check_date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate>
     if t.is_empty() {
         return None;
     }
-    v.check(
-        field,
-        NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| format!("'{s}' is not a date: write YYYY-MM-DD")),
-    )
+    v.check(field, lscb_platform::fields::parse_date(t))
 }
 
 /// Checks that `code` is an agency of the partnership that existed during `year` (when

@@ -1564,11 +1564,7 @@ impl IndicatorService for IndicatorApi {
         let as_of = if req.as_of.trim().is_empty() {
             Some(chrono::Utc::now().date_naive())
         } else {
-            v.check(
-                "as_of",
-                NaiveDate::parse_from_str(req.as_of.trim(), "%Y-%m-%d")
-                    .map_err(|_| format!("'{}' is not a date: write YYYY-MM-DD", req.as_of)),
-            )
+            v.check("as_of", lscb_platform::fields::parse_date(req.as_of.trim()))
         };
         v.into_result()?;
         let (Some(year), Some(as_of)) = (year, as_of) else {

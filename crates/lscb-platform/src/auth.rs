@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, erro
 use serde::{Deserialize, Serialize};
 use tonic::{Request, Status};
 
+use crate::directory::Directory;
 use crate::error::Error;
 
 /// What a caller may do.
@@ -242,17 +243,53 @@ impl Authenticator {
 
     /// The tonic interceptor that every lscb service (not health, not reflection) runs behind.
     pub fn interceptor(self: &Arc<Self>) -> AuthInterceptor {
-        AuthInterceptor(self.clone())
+        AuthInterceptor(self.clone(), None)
+    }
+
+    /// The interceptor that also refuses a token whose partnership, or (for a submitter)
+    /// agency, is not in `directory`: such a token was signed with the right secret but
+    /// names nobody this deployment serves.
+    pub fn interceptor_with_directory(
+        self: &Arc<Self>,
+        directory: Arc<Directory>,
+    ) -> AuthInterceptor {
+        AuthInterceptor(self.clone(), Some(directory))
     }
 }
 
-/// Verifies the bearer token and stores the [`Claims`] in the request extensions.
+/// `PERMISSION_DENIED` unless the partnership of `c`, and the agency of a submitter, are in
+/// `directory`.
+pub fn check_against_directory(c: &Claims, directory: &Directory) -> Result<(), Error> {
+    let Some(p) = directory.partnership(&c.partnership) else {
+        return Err(Error::permission_denied(format!(
+            "partnership '{}' is not in this deployment's directory",
+            crate::fields::shorten(&c.partnership)
+        )));
+    };
+    if c.role == Role::Submitter {
+        let agency = c.agency.as_deref().unwrap_or("");
+        if p.agency(agency).is_none() {
+            return Err(Error::permission_denied(format!(
+                "the token's agency '{}' is not in partnership '{}' of this deployment's directory",
+                crate::fields::shorten(agency),
+                p.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Verifies the bearer token (and, when it has one, checks it against the directory) and
+/// stores the [`Claims`] in the request extensions.
 #[derive(Clone, Debug)]
-pub struct AuthInterceptor(Arc<Authenticator>);
+pub struct AuthInterceptor(Arc<Authenticator>, Option<Arc<Directory>>);
 
 impl tonic::service::Interceptor for AuthInterceptor {
     fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
         let claims = self.0.verify_metadata(req.metadata())?;
+        if let Some(d) = &self.1 {
+            check_against_directory(&claims, d)?;
+        }
         req.extensions_mut().insert(claims);
         Ok(req)
     }
@@ -276,7 +313,20 @@ pub fn ensure_dev_secret(path: &Path) -> anyhow::Result<Authenticator> {
         }
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        std::fs::write(path, hex::encode(bytes))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        std::io::Write::write_all(&mut options.open(path)?, hex::encode(bytes).as_bytes())?;
+    }
+    // Only the owner may read the signing secret (also one an older version left 0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
     }
     Authenticator::from_file(path)
 }

@@ -39,6 +39,7 @@ impl ServiceContext {
     /// A server builder with this context's auth, message limit and shutdown timeout.
     pub fn server_builder(&self) -> crate::server::ServerBuilder {
         crate::server::ServerBuilder::new(self.auth.clone())
+            .directory(self.directory.clone())
             .max_message_bytes(self.max_message_bytes)
             .shutdown_timeout(self.shutdown_timeout)
     }

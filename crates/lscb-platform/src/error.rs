@@ -128,11 +128,55 @@ pub enum Error {
 
 /// How many field violations the `grpc-message` names before summarising the rest.
 pub const MAX_MESSAGE_VIOLATIONS: usize = 10;
-/// Longest `grpc-message` text before it is cut (it is percent-encoded on the wire).
-const MESSAGE_BUDGET_BYTES: usize = 2048;
-/// Raw bytes of field violations the `BadRequest` details carry (base64 on the wire), plus
-/// one line counting the rest: with the message this keeps trailers well under 16 KiB.
-const DETAILS_BUDGET_BYTES: usize = 6 * 1024;
+/// Longest `grpc-message` on the wire (percent-encoded) before it is cut.
+const MESSAGE_BUDGET_BYTES: usize = 1024;
+/// Raw bytes of field violations the `BadRequest` details carry, plus one line counting the
+/// rest. The details (`grpc-status-details-bin`, base64: 4/3 as many bytes) repeat the
+/// message, so trailers come to about 1 KiB + 4/3 × (1 KiB + 2.5 KiB): every error's
+/// trailers stay under 7 KiB, within the 8 KiB header-list limit common clients default to.
+const DETAILS_BUDGET_BYTES: usize = 2560;
+/// Longest field path or description one violation carries in the details.
+const VIOLATION_PART_BYTES: usize = 256;
+
+/// Bytes `s` takes as a percent-encoded `grpc-message`.
+fn encoded_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| {
+            if (0x20..=0x7e).contains(&b) && b != b'%' {
+                1
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
+/// `s` cut (at a character boundary, marked with "…") so that it encodes to at most
+/// `budget` bytes.
+fn cut_to(mut s: String, budget: usize) -> String {
+    if encoded_len(&s) <= budget {
+        return s;
+    }
+    let mut used = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        let n = encoded_len(c.encode_utf8(&mut [0; 4]));
+        if used + n > budget.saturating_sub(9) {
+            break;
+        }
+        used += n;
+        end = i + c.len_utf8();
+    }
+    s.truncate(end);
+    s.push('…');
+    s
+}
+
+/// A caller-visible message for any status, bounded so it can never blow the trailers
+/// (a message may quote the caller's input).
+fn bounded(message: String) -> String {
+    cut_to(message, MESSAGE_BUDGET_BYTES)
+}
 
 fn describe(v: &[FieldViolation]) -> String {
     v.iter()
@@ -197,11 +241,13 @@ impl From<Error> for Status {
                 let mut listed = 0;
                 let mut bytes = 0;
                 for v in &violations {
-                    bytes += v.field.len() + v.description.len() + 8;
+                    let field = cut_to(v.field.clone(), VIOLATION_PART_BYTES);
+                    let description = cut_to(v.description.clone(), VIOLATION_PART_BYTES);
+                    bytes += field.len() + description.len() + 8;
                     if bytes > DETAILS_BUDGET_BYTES {
                         break;
                     }
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                    details.add_bad_request_violation(field, description);
                     listed += 1;
                 }
                 if listed < total {
@@ -214,38 +260,40 @@ impl From<Error> for Status {
                     );
                 }
                 let shown = &violations[..total.min(MAX_MESSAGE_VIOLATIONS)];
-                let mut message = format!("invalid argument: {}", describe(shown));
-                if message.len() > MESSAGE_BUDGET_BYTES {
-                    let mut cut = MESSAGE_BUDGET_BYTES;
-                    while !message.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    message.truncate(cut);
-                    message.push('…');
-                }
-                if total > shown.len() {
-                    message.push_str(&format!(
+                let suffix = if total > shown.len() {
+                    format!(
                         "; and {} more ({total} fields at fault; the first {listed} are in the BadRequest details)",
                         total - shown.len()
-                    ));
-                }
+                    )
+                } else {
+                    String::new()
+                };
+                let head = cut_to(
+                    format!("invalid argument: {}", describe(shown)),
+                    MESSAGE_BUDGET_BYTES - encoded_len(&suffix),
+                );
+                let message = format!("{head}{suffix}");
                 Status::with_error_details(Code::InvalidArgument, message, details)
             }
-            Error::NotFound(m) => Status::not_found(m),
-            Error::AlreadyExists(m) | Error::Conflict(m) => Status::already_exists(m),
+            Error::NotFound(m) => Status::not_found(bounded(m)),
+            Error::AlreadyExists(m) | Error::Conflict(m) => Status::already_exists(bounded(m)),
             Error::Precondition {
                 kind,
                 subject,
                 description,
             } => {
                 let mut details = ErrorDetails::new();
-                details.add_precondition_failure_violation(kind, subject, description.clone());
-                Status::with_error_details(Code::FailedPrecondition, description, details)
+                details.add_precondition_failure_violation(
+                    cut_to(kind, VIOLATION_PART_BYTES),
+                    cut_to(subject, VIOLATION_PART_BYTES),
+                    cut_to(description.clone(), VIOLATION_PART_BYTES),
+                );
+                Status::with_error_details(Code::FailedPrecondition, bounded(description), details)
             }
-            Error::PermissionDenied(m) => Status::permission_denied(m),
-            Error::Unauthenticated(m) => Status::unauthenticated(m),
-            Error::Unavailable(m) => Status::unavailable(m),
-            Error::DeadlineExceeded(m) => Status::deadline_exceeded(m),
+            Error::PermissionDenied(m) => Status::permission_denied(bounded(m)),
+            Error::Unauthenticated(m) => Status::unauthenticated(bounded(m)),
+            Error::Unavailable(m) => Status::unavailable(bounded(m)),
+            Error::DeadlineExceeded(m) => Status::deadline_exceeded(bounded(m)),
             Error::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 Status::internal("internal error")
@@ -304,7 +352,7 @@ mod tests {
         );
         let br = status.get_details_bad_request().unwrap();
         let listed = br.field_violations.len() - 1;
-        assert!(listed >= 40, "only {listed} listed");
+        assert!(listed >= 20, "only {listed} listed");
         assert_eq!(
             br.field_violations[listed - 1].field,
             format!("rows[{}].period", listed - 1)
@@ -314,9 +362,59 @@ mod tests {
             5000 - listed
         );
         assert_eq!(br.field_violations[listed].description, more);
-        // grpc-message (percent-encoded text) and grpc-status-details-bin (base64).
-        let size = status.message().len() * 3 / 2 + status.details().len() * 4 / 3;
-        assert!(size < 16 * 1024, "trailers of {size} bytes");
+        assert!(
+            trailer_bytes(&status) < 7 * 1024,
+            "trailers of {} bytes",
+            trailer_bytes(&status)
+        );
+    }
+
+    /// grpc-message (percent-encoded text) and grpc-status-details-bin (base64).
+    fn trailer_bytes(status: &Status) -> usize {
+        encoded_len(status.message()) + status.details().len().div_ceil(3) * 4
+    }
+
+    #[test]
+    fn no_message_echoes_a_huge_input_whole() {
+        let key = "k".repeat(1 << 20);
+        for e in [
+            Error::Conflict(format!(
+                "idempotency key '{key}' was used for another request"
+            )),
+            Error::NotFound(format!("no audit '{key}'")),
+            Error::precondition(key.clone(), key.clone(), key.clone()),
+        ] {
+            let status: Status = e.into();
+            assert!(
+                trailer_bytes(&status) < 7 * 1024,
+                "{:?}: {} bytes",
+                status.code(),
+                trailer_bytes(&status)
+            );
+            assert!(
+                status.message().len() <= MESSAGE_BUDGET_BYTES + 3,
+                "{}",
+                status.message().len()
+            );
+        }
+        let mut v = Violations::new();
+        for i in 0..20_000 {
+            v.add(
+                format!("rows[{i}].{}", "\u{1}".repeat(500)),
+                "£".repeat(2000),
+            );
+        }
+        let status: Status = Error::from(v).into();
+        assert!(
+            trailer_bytes(&status) < 7 * 1024,
+            "{} bytes",
+            trailer_bytes(&status)
+        );
+        assert!(
+            status.message().contains("20000 fields at fault"),
+            "{}",
+            status.message()
+        );
     }
 
     #[test]

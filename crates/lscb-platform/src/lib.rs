@@ -5,10 +5,14 @@
 
 pub mod auth;
 pub mod config;
+pub mod conn;
 pub mod context;
 pub mod db;
 pub mod directory;
+pub mod drain;
 pub mod error;
+pub mod fields;
+pub mod input_policy;
 pub mod period;
 pub mod proto_conv;
 pub mod server;

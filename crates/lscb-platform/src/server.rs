@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::server::NamedService;
 use tonic::service::{Routes, RoutesBuilder, interceptor::InterceptedService};
@@ -25,20 +26,28 @@ use crate::auth::Authenticator;
 #[derive(Debug)]
 pub struct ServerBuilder {
     auth: Arc<Authenticator>,
+    directory: Option<Arc<crate::directory::Directory>>,
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     max_message_bytes: usize,
     shutdown_timeout: Duration,
+    handshake_timeout: Duration,
+    max_in_flight: usize,
+    max_streams_per_connection: u32,
 }
 
 impl ServerBuilder {
     pub fn new(auth: Arc<Authenticator>) -> Self {
         Self {
             auth,
+            directory: None,
             routes: RoutesBuilder::default(),
             names: Vec::new(),
             max_message_bytes: 16 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            max_in_flight: 2048,
+            max_streams_per_connection: 256,
         }
     }
 
@@ -51,6 +60,24 @@ impl ServerBuilder {
 
     pub fn limit(&self) -> usize {
         self.max_message_bytes
+    }
+
+    /// How long a new connection may take to send the HTTP/2 preface before it is closed.
+    pub fn handshake_timeout(mut self, d: Duration) -> Self {
+        self.handshake_timeout = d;
+        self
+    }
+
+    /// Calls in flight in this process above which a call is answered `RESOURCE_EXHAUSTED`.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+
+    /// Refuse tokens whose partnership, or submitter's agency, is not in `directory`.
+    pub fn directory(mut self, directory: Arc<crate::directory::Directory>) -> Self {
+        self.directory = Some(directory);
+        self
     }
 
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
@@ -74,8 +101,13 @@ impl ServerBuilder {
         S::Future: Send + 'static,
     {
         self.names.push(S::NAME);
+        let svc = crate::input_policy::InputPolicy::new(svc, self.max_message_bytes);
+        let interceptor = match &self.directory {
+            Some(d) => self.auth.interceptor_with_directory(d.clone()),
+            None => self.auth.interceptor(),
+        };
         self.routes
-            .add_service(InterceptedService::new(svc, self.auth.interceptor()));
+            .add_service(InterceptedService::new(svc, interceptor));
         self
     }
 
@@ -112,18 +144,29 @@ impl ServerBuilder {
         tracing::info!(%addr, services = ?self.names, "serving");
 
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let (drain_trigger, drain) = crate::drain::drain_channel();
         let names = self.names.clone();
         let reporter2 = reporter.clone();
         let signal = async move {
             shutdown.await;
             tracing::info!(%addr, "shutting down: marking services NOT_SERVING and draining");
             set_all(&reporter2, &names, ServingStatus::NotServing).await;
+            // Watchers have NOT_SERVING waiting for them; streams still open end now.
+            drain_trigger.start();
             let _ = stopping_tx.send(());
         };
+        let handshake = self.handshake_timeout;
+        let incoming = TcpListenerStream::new(listener)
+            .map(move |conn| conn.map(|io| crate::conn::GuardedStream::new(io, handshake)));
         let server = Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .max_concurrent_streams(Some(self.max_streams_per_connection))
+            .layer(crate::drain::DrainLayer(drain))
+            .layer(crate::drain::OverloadLayer::new(self.max_in_flight))
             .layer(TraceLayer::new_for_grpc())
             .add_routes(routes)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+            .serve_with_incoming_shutdown(incoming, signal);
         tokio::pin!(server);
         let hard = self.shutdown_timeout;
         let deadline = async move {
@@ -170,3 +213,7 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;

@@ -555,8 +555,10 @@ pub fn charges(
             let amount_pence = if exempt {
                 0
             } else {
-                i64::from(dna) * policy.did_not_attend_pence
-                    + i64::from(late) * policy.late_cancellation_pence
+                // Saturates rather than wraps; the handler refuses a saturated total.
+                i64::from(dna)
+                    .saturating_mul(policy.did_not_attend_pence)
+                    .saturating_add(i64::from(late).saturating_mul(policy.late_cancellation_pence))
             };
             AgencyCharge {
                 agency: agency.to_string(),

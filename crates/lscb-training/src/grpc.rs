@@ -45,11 +45,7 @@ fn date_field(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
         v.add(field, "is required: a date written YYYY-MM-DD");
         return None;
     }
-    v.check(
-        field,
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| format!("'{s}' is not a date: write YYYY-MM-DD")),
-    )
+    v.check(field, lscb_platform::fields::parse_date(s.trim()))
 }
 
 fn optional_date(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
@@ -1234,16 +1230,13 @@ impl TrainingService for TrainingApi {
         let mut v = Violations::new();
         let dna = x.did_not_attend_charge.map_or(0, |m| m.pence);
         let late = x.late_cancellation_charge.map_or(0, |m| m.pence);
-        v.ensure(
-            dna >= 0,
-            "policy.did_not_attend_charge.pence",
-            "must not be negative",
-        );
-        v.ensure(
-            late >= 0,
-            "policy.late_cancellation_charge.pence",
-            "must not be negative",
-        );
+        for (field, pence) in [
+            ("policy.did_not_attend_charge.pence", dna),
+            ("policy.late_cancellation_charge.pence", late),
+        ] {
+            v.ensure(pence >= 0, field, "must not be negative");
+            v.check(field, lscb_platform::fields::check_pence(pence));
+        }
         v.ensure(
             x.cancellation_window_days <= 365,
             "policy.cancellation_window_days",
@@ -1310,7 +1303,16 @@ impl TrainingService for TrainingApi {
         if claims.role == Role::Submitter {
             rows.retain(|r| Some(&r.agency) == claims.agency.as_ref());
         }
-        let total: i64 = rows.iter().map(|r| r.amount_pence).sum();
+        let total = lscb_platform::fields::sum_pence(rows.iter().map(|r| r.amount_pence))
+            .ok()
+            .filter(|_| rows.iter().all(|r| r.amount_pence < i64::MAX))
+            .ok_or_else(|| {
+                Error::precondition(
+                    "OVERFLOW",
+                    period.to_string(),
+                    "the charges are too large to total: lower the charge policy's amounts",
+                )
+            })?;
         Ok(Response::new(pb::GetChargesResponse {
             period: Some(proto_conv::period_to_pb(period)),
             policy: Some(policy_pb(&policy)),

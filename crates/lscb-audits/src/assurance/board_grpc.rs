@@ -51,9 +51,7 @@ impl BoardApi {
     async fn write<T: serde::Serialize, R: Message + Default>(
         &self,
         p: &Partnership,
-        rpc: &str,
-        key: &str,
-        hash: &str,
+        Submission { rpc, key, hash }: Submission<'_>,
         kind: &str,
         year: Period,
         check: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(T, R), Status>,
@@ -72,6 +70,14 @@ impl BoardApi {
         txn.commit().await.map_err(db)?;
         Ok(Response::new(reply))
     }
+}
+
+/// What identifies a submission for replay: the method, the caller's idempotency key and
+/// the hash of the request.
+struct Submission<'a> {
+    rpc: &'a str,
+    key: &'a str,
+    hash: &'a str,
 }
 
 fn pct(d: Option<Decimal>) -> Option<cpb::Decimal> {
@@ -548,9 +554,11 @@ impl BoardService for BoardApi {
         let hash = request_hash(&req);
         self.write(
             &p,
-            "PutBusinessPlan",
-            &req.idempotency_key,
-            &hash,
+            Submission {
+                rpc: "PutBusinessPlan",
+                key: &req.idempotency_key,
+                hash: &hash,
+            },
             BUSINESS_PLAN,
             year,
             async |txn| {
@@ -623,9 +631,11 @@ impl BoardService for BoardApi {
         let reply = register_pb(year, &reg);
         self.write(
             &p,
-            "PutGovernanceRegister",
-            &req.idempotency_key,
-            &hash,
+            Submission {
+                rpc: "PutGovernanceRegister",
+                key: &req.idempotency_key,
+                hash: &hash,
+            },
             GOVERNANCE_REGISTER,
             year,
             async |_| Ok((reg, reply)),
@@ -670,9 +680,11 @@ impl BoardService for BoardApi {
         let reply = cdop_pb(year, &cdop);
         self.write(
             &p,
-            "RecordChildDeathReviews",
-            &req.idempotency_key,
-            &hash,
+            Submission {
+                rpc: "RecordChildDeathReviews",
+                key: &req.idempotency_key,
+                hash: &hash,
+            },
             CHILD_DEATH_REVIEWS,
             year,
             async |_| Ok((cdop, reply)),

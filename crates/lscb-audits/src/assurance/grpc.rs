@@ -77,10 +77,10 @@ pub(super) fn opt_date(v: &mut Violations, field: &str, s: &str) -> Option<Optio
     if s.trim().is_empty() {
         return Some(None);
     }
-    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+    match lscb_platform::fields::parse_date(s.trim()) {
         Ok(d) => Some(Some(d)),
-        Err(_) => {
-            v.add(field, format!("'{s}' is not a date: write YYYY-MM-DD"));
+        Err(e) => {
+            v.add(field, e);
             None
         }
     }

@@ -12,8 +12,7 @@ pub mod store;
 
 use lscb_platform::{ServerBuilder, ServiceContext};
 use lscb_proto::audits::v1::{
-    board_service_server::BoardServiceServer,
-    governance_service_server::GovernanceServiceServer,
+    board_service_server::BoardServiceServer, governance_service_server::GovernanceServiceServer,
     section11_service_server::Section11ServiceServer,
     section175_service_server::Section175ServiceServer, survey_service_server::SurveyServiceServer,
 };

@@ -270,10 +270,10 @@ fn opt_date_in(v: &mut Violations, field: &str, s: &str) -> Option<NaiveDate> {
     if s.is_empty() {
         return None;
     }
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    match lscb_platform::fields::parse_date(s) {
         Ok(d) => Some(d),
-        Err(_) => {
-            v.add(field, format!("'{s}' is not a date (YYYY-MM-DD)"));
+        Err(e) => {
+            v.add(field, e);
             None
         }
     }

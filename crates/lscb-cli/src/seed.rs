@@ -19,6 +19,9 @@ use crate::csvio::{CsvFile, Row, RowError, sha256_hex, split_list};
 use crate::import::{self, Delegate};
 use crate::seed_clients::Clients;
 
+mod board;
+mod plan;
+
 /// Arguments of `lscbctl seed`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedArgs {
@@ -122,6 +125,8 @@ pub async fn run(clients: &Clients, args: &SeedArgs) -> anyhow::Result<SeedRepor
     seed_finance(clients, dir, &mut report).await?;
     say(q, "glossary and narrative");
     seed_report_texts(clients, dir, &mut report).await?;
+    plan::seed_plan(clients, dir, &mut report).await?;
+    board::seed_board(clients, dir, &mut report).await?;
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 
 use lscb_proto::audits::v1::{
     action_service_client::ActionServiceClient, audit_service_client::AuditServiceClient,
-    governance_service_client::GovernanceServiceClient,
+    board_service_client::BoardServiceClient, governance_service_client::GovernanceServiceClient,
     inspection_service_client::InspectionServiceClient,
     learning_review_service_client::LearningReviewServiceClient,
     section11_service_client::Section11ServiceClient,
@@ -11,6 +11,7 @@ use lscb_proto::audits::v1::{
 };
 use lscb_proto::finance::v1::finance_service_client::FinanceServiceClient;
 use lscb_proto::indicators::v1::indicator_service_client::IndicatorServiceClient;
+use lscb_proto::report::v1::analysis_service_client::AnalysisServiceClient;
 use lscb_proto::report::v1::report_service_client::ReportServiceClient;
 use lscb_proto::training::v1::training_service_client::TrainingServiceClient;
 use tonic::service::interceptor::InterceptedService;
@@ -53,9 +54,11 @@ pub struct Clients {
     pub section175: Section175ServiceClient<Chan>,
     pub governance: GovernanceServiceClient<Chan>,
     pub surveys: SurveyServiceClient<Chan>,
+    pub board: BoardServiceClient<Chan>,
     pub training: TrainingServiceClient<Chan>,
     pub finance: FinanceServiceClient<Chan>,
     pub report: ReportServiceClient<Chan>,
+    pub analysis: AnalysisServiceClient<Chan>,
 }
 
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
@@ -96,10 +99,12 @@ impl Clients {
                 .max_decoding_message_size(MAX_MESSAGE),
             governance: GovernanceServiceClient::new(aud.clone())
                 .max_decoding_message_size(MAX_MESSAGE),
+            board: BoardServiceClient::new(aud.clone()).max_decoding_message_size(MAX_MESSAGE),
             surveys: SurveyServiceClient::new(aud).max_decoding_message_size(MAX_MESSAGE),
             training: TrainingServiceClient::new(tra).max_decoding_message_size(MAX_MESSAGE),
             finance: FinanceServiceClient::new(fin).max_decoding_message_size(MAX_MESSAGE),
-            report: ReportServiceClient::new(agg).max_decoding_message_size(MAX_MESSAGE),
+            report: ReportServiceClient::new(agg.clone()).max_decoding_message_size(MAX_MESSAGE),
+            analysis: AnalysisServiceClient::new(agg).max_decoding_message_size(MAX_MESSAGE),
         })
     }
 }

@@ -266,6 +266,7 @@ def o(code, period, value="", num="", den="", breakdown="", comment="", agency="
 
 CHILD_POP = 273800  # made up so that 1,807 / 273,800 x 10,000 = 66 (report: LAC rate 66)
 o("CTX.POPULATION", "2014-15", "1101360", comment="ONS mid-2014 estimate; the report says 'over 1.1 million'")
+o("CTX.POPULATION", "2030-31", "1251360", comment="projection: 'expected to grow by a further 150,000 people by 2031'")
 o("CTX.POPULATION_GROWTH", "2014-15", "3")
 o("CTX.UNDER_30_SHARE", "2014-15", "45.9", comment="'just under 46%'")
 o("CTX.CHILD_POPULATION", "2015-16", str(CHILD_POP))

@@ -74,7 +74,7 @@ async fn get_analysis_judges_the_facts_and_shows_an_override_with_its_rationale(
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(a.rules_version, "2026.2");
+    assert_eq!(a.rules_version, "2026.3");
     let questions: Vec<(&str, &str)> = a
         .answers
         .iter()
@@ -83,9 +83,11 @@ async fn get_analysis_judges_the_facts_and_shows_an_override_with_its_rationale(
     assert_eq!(
         questions,
         [
+            // One vote per indicator: the facts' single safety indicator, read three ways,
+            // is one subject, too few to judge safety or progress.
             ("child_life", "not_enough_evidence"),
-            ("safer", "not_sufficient"),
-            ("progress", "not_sufficient"),
+            ("safer", "not_enough_evidence"),
+            ("progress", "not_enough_evidence"),
             ("assurance", "not_sufficient"),
             ("impact", "not_enough_evidence"),
         ]
@@ -168,14 +170,14 @@ async fn get_analysis_judges_the_facts_and_shows_an_override_with_its_rationale(
     let safer = &a.answers[1];
     assert_eq!(
         (safer.derived.as_str(), safer.judgement.as_str()),
-        ("not_sufficient", "partly_sufficient")
+        ("not_enough_evidence", "partly_sufficient")
     );
     let bo = safer.board_override.as_ref().unwrap();
     assert_eq!(bo.rationale, rationale);
     assert_eq!(bo.decided_on, "2016-07-12");
     assert!(
         a.statement
-            .contains("- *Are children safer?* Partly sufficient (derived: not sufficient)."),
+            .contains("- *Are children safer?* Partly sufficient (derived: not enough evidence)."),
         "{}",
         a.statement
     );
@@ -465,6 +467,7 @@ async fn check_narrative_catches_the_lado_slip_and_get_rules_returns_the_toml() 
                 markdown: "In 2015/16 the LADO received 1,100 referrals, compared with 1,076 last year and 864 in 2013/14, which represents an increase of 24.5%.\n\nThe LADO received {{indicator:LADO-REF:2015-16}} referrals, 1,100 in all.".into(),
             }],
             facts_json: FACTS_2015_16.into(),
+            year: None,
         })
         .await
         .unwrap()
@@ -482,6 +485,7 @@ async fn check_narrative_catches_the_lado_slip_and_get_rules_returns_the_toml() 
         .check_narrative(pb::CheckNarrativeRequest {
             sections: vec![],
             facts_json: String::new(),
+            year: None,
         })
         .await
         .unwrap_err();
@@ -492,7 +496,7 @@ async fn check_narrative_catches_the_lado_slip_and_get_rules_returns_the_toml() 
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(rules.version, "2026.2");
+    assert_eq!(rules.version, "2026.3");
     assert!(rules.toml.contains("max_share_below_good = \"0.5\""));
     server.shutdown().await;
 }

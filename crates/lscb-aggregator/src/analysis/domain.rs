@@ -4,10 +4,12 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use super::facts::*;
 use super::rules::{QuestionKey, Rules, Yardstick};
+use crate::report::format;
 
 /// The answer to a key question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +73,14 @@ pub struct Evidence {
     pub weight: u32,
     pub yardstick: Yardstick,
     pub source: SourceRef,
+    /// What the evidence is about (an indicator, an audit programme, an agency, the budget):
+    /// all readings of one subject under one question make one vote (see [`super::votes`]).
+    #[serde(default)]
+    pub subject: String,
+    /// The other readings of the same subject, listed under this one (the strongest) and not
+    /// counted again.
+    #[serde(default)]
+    pub also: Vec<Evidence>,
 }
 
 /// The board's override of a derived judgement.
@@ -291,48 +301,36 @@ impl Part4 {
     }
 }
 
-/// Formats a decimal for prose: thousands separators, no trailing zeros.
+/// A decimal for prose, by the report's one rule (`crate::report::format::number`):
+/// thousands separators, at most one decimal place, rounded half up (away from zero).
 pub fn fmt_dec(d: Decimal) -> String {
-    let d = d.normalize();
-    let s = d.abs().to_string();
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s.clone(), None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if d.is_sign_negative() && !d.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
+    format::number(d)
 }
 
-fn pounds(pence: i64) -> String {
-    format!("£{}", fmt_dec(Decimal::new(pence, 2).round_dp(0)))
+/// Whole pounds from pence, rounded half up: "£788,429".
+pub fn pounds(pence: i64) -> String {
+    let whole = format::round(Decimal::new(pence, 2), 0);
+    format::money(whole.to_i64().unwrap_or(0) * 100)
 }
 
-fn pct(share: Decimal) -> String {
-    format!("{}%", fmt_dec((share * Decimal::ONE_HUNDRED).round_dp(0)))
+/// A share (0.625) as a whole percentage, rounded half up: "63%".
+pub fn pct(share: Decimal) -> String {
+    format::percent(format::round(share * Decimal::ONE_HUNDRED, 0))
 }
 
-struct Collector<'a> {
-    rules: &'a Rules,
-    items: Vec<Evidence>,
+/// An indicator's value in its unit: "83%", "381.5 per 10,000", "2,031", "12 days".
+pub fn in_unit(d: Decimal, unit: super::facts::Unit) -> String {
+    format::value(d, unit)
+}
+
+pub(super) struct Collector<'a> {
+    pub(super) rules: &'a Rules,
+    pub(super) items: Vec<Evidence>,
 }
 
 impl Collector<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(super) fn push(
         &mut self,
         question: QuestionKey,
         rule: &str,
@@ -341,6 +339,25 @@ impl Collector<'_> {
         yardstick: Yardstick,
         source: &SourceRef,
         reason: String,
+    ) {
+        let subject = format!("{}/{}", source.service, source.record);
+        self.push_about(
+            question, rule, stance, weight, yardstick, source, reason, subject,
+        );
+    }
+
+    /// As `push`, for evidence about a named subject (an agency: `agency/WMP`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn push_about(
+        &mut self,
+        question: QuestionKey,
+        rule: &str,
+        stance: Stance,
+        weight: u32,
+        yardstick: Yardstick,
+        source: &SourceRef,
+        reason: String,
+        subject: String,
     ) {
         self.items.push(Evidence {
             id: format!("{rule}:{}/{}", source.service, source.record),
@@ -351,6 +368,8 @@ impl Collector<'_> {
             weight: weight.max(1),
             yardstick,
             source: source.clone(),
+            subject,
+            also: vec![],
         });
     }
 }
@@ -364,12 +383,16 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
     let r = &rules.rules;
     for ind in &facts.indicators {
         let qs = c.rules.questions_for_tags(&ind.tags);
-        let value = ind.value.map(fmt_dec).unwrap_or_else(|| "no value".into());
+        let unit = ind.unit();
+        let Some(value) = ind.value.map(|v| in_unit(v, unit)) else {
+            // No value for the year: nothing to judge, and never evidence against.
+            continue;
+        };
         for q in qs {
             if let Some(rag) = ind.rag {
                 let target = ind
                     .target
-                    .map(|t| format!(" against a target of {}", fmt_dec(t)))
+                    .map(|t| format!(" against a target of {}", in_unit(t, unit)))
                     .unwrap_or_default();
                 match rag {
                     Rag::Red => c.push(
@@ -404,8 +427,8 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
             }
             if let Some(dir) = ind.direction {
                 let prev = match (ind.previous, &ind.previous_period) {
-                    (Some(p), Some(pp)) => format!(" ({} in {pp})", fmt_dec(p)),
-                    (Some(p), None) => format!(" ({} the period before)", fmt_dec(p)),
+                    (Some(p), Some(pp)) => format!(" ({} in {pp})", in_unit(p, unit)),
+                    (Some(p), None) => format!(" ({} the period before)", in_unit(p, unit)),
                     _ => String::new(),
                 };
                 let rule = &r.indicator_direction;
@@ -437,7 +460,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 (ind.vs_neighbours, "statistical neighbours", ind.neighbours),
             ] {
                 let bench = bench
-                    .map(|b| format!(" against {}", fmt_dec(b)))
+                    .map(|b| format!(" against {}", in_unit(b, unit)))
                     .unwrap_or_default();
                 let Some(cmp) = cmp else { continue };
                 let rule_id = if against == "England" {
@@ -477,11 +500,30 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
         }
         let below = a.requiring_improvement + a.inadequate;
         let share = Decimal::from(below) / Decimal::from(a.cases);
+        let programme = if a.audits > 1 {
+            let trend = match a.trend_points {
+                Some(t) if t.is_sign_negative() && !t.is_zero() => format!(
+                    "; from the first audit to the last that share fell by {} percentage points",
+                    fmt_dec(t.abs())
+                ),
+                Some(t) if !t.is_zero() => format!(
+                    "; from the first audit to the last that share rose by {} percentage points",
+                    fmt_dec(t)
+                ),
+                Some(_) => "; the share did not change from the first audit to the last".into(),
+                None => String::new(),
+            };
+            (format!(" ({} audits)", a.audits), trend)
+        } else {
+            (String::new(), String::new())
+        };
         let detail = format!(
-            "{below} of {} cases ({}) graded requiring improvement or inadequate",
+            "{below} of {} cases ({}) graded requiring improvement or inadequate{}",
             a.cases,
-            pct(share)
+            pct(share),
+            programme.1
         );
+        let title = format!("{}{}", a.title, programme.0);
         if share > rule.max_share_below_good {
             c.push(
                 rule.question,
@@ -491,8 +533,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 rule.yardstick,
                 &a.source,
                 format!(
-                    "{}: {detail}, above the threshold of {}",
-                    a.title,
+                    "{title}: {detail}, above the threshold of {}",
                     pct(rule.max_share_below_good)
                 ),
             );
@@ -505,8 +546,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 rule.yardstick,
                 &a.source,
                 format!(
-                    "{}: {detail}, within the threshold of {}",
-                    a.title,
+                    "{title}: {detail}, within the threshold of {}",
                     pct(rule.max_share_below_good)
                 ),
             );
@@ -515,7 +555,20 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
 
     let rule = &r.statutory_returns;
     let mut complete = vec![];
+    // One agency, one entry: the same agency listed twice (a return row and a gap) is read
+    // once, with every return it lacks.
+    let mut agencies: Vec<StatutoryAgencyFact> = vec![];
     for s in &facts.statutory_agencies {
+        match agencies.iter_mut().find(|a| a.agency == s.agency) {
+            Some(a) => {
+                a.section11_return &= s.section11_return;
+                a.annual_report &= s.annual_report;
+                a.assurance_letter &= s.assurance_letter;
+            }
+            None => agencies.push(s.clone()),
+        }
+    }
+    for s in &agencies {
         let mut missing = vec![];
         if rule.require_section11 && !s.section11_return {
             missing.push("a Section 11 return");
@@ -529,7 +582,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
         if missing.is_empty() {
             complete.push(s);
         } else {
-            c.push(
+            c.push_about(
                 rule.question,
                 "statutory_returns",
                 Stance::Against,
@@ -537,11 +590,11 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                 rule.yardstick,
                 &s.source,
                 format!(
-                    "{} ({}) is a statutory partner without {}",
-                    s.name,
+                    "{} is a statutory partner without {}",
                     s.agency,
                     join_and(&missing)
                 ),
+                format!("agency/{}", s.agency),
             );
         }
     }
@@ -554,7 +607,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
             first.source.period.clone(),
         );
         let n = complete.len();
-        let of = facts.statutory_agencies.len();
+        let of = agencies.len();
         c.push(
             rule.question,
             "statutory_returns",
@@ -732,7 +785,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
     let mut attended = vec![];
     for a in &facts.attendance {
         match a.rating {
-            AttendanceRating::Red => c.push(
+            AttendanceRating::Red => c.push_about(
                 rule.question,
                 "attendance",
                 Stance::Against,
@@ -743,6 +796,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                     "{} attended fewer than 80% of board meetings (red)",
                     a.agency
                 ),
+                format!("agency/{}", a.agency),
             ),
             AttendanceRating::Green | AttendanceRating::Blue => attended.push(a),
         }
@@ -813,7 +867,7 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                     format!("{}/contribution/{agency}", f.source.record),
                     f.source.period.clone(),
                 );
-                c.push(
+                c.push_about(
                     rule.question,
                     "finance_outstanding",
                     Stance::Against,
@@ -824,11 +878,13 @@ pub fn collect_evidence(facts: &Facts, rules: &Rules) -> Vec<Evidence> {
                         "{agency}'s agreed contribution has {} outstanding",
                         pounds(*pence)
                     ),
+                    format!("agency/{agency}"),
                 );
             }
         }
     }
-    let mut items = c.items;
+    super::context::collect(facts, &mut c);
+    let mut items = super::votes::one_vote_per_subject(c.items);
     items.sort_by_key(|e| QuestionKey::ALL.iter().position(|q| *q == e.question));
     items
 }
@@ -851,7 +907,9 @@ fn join_and(parts: &[&str]) -> String {
     }
 }
 
-/// The judgement the rules give a question from its evidence.
+/// The judgement the rules give a question from its evidence (one item per subject), and
+/// why, in plain English: the weight for and against, where the thresholds lie, and the
+/// strongest evidence each way.
 pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, String) {
     let wf: u32 = evidence
         .iter()
@@ -864,23 +922,29 @@ pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, Str
         .map(|e| e.weight)
         .sum();
     let j = &rules.judgement;
-    if evidence.len() < j.min_evidence {
+    let n = evidence.len();
+    let subjects = |n: usize| {
+        if n == 1 {
+            "one subject".to_string()
+        } else {
+            format!("{n} subjects")
+        }
+    };
+    if n < j.min_evidence {
+        let head = if n == 0 {
+            "No evidence bears on this question this year".to_string()
+        } else {
+            format!("Only {} of evidence bear on this question", subjects(n))
+        };
         return (
             Judgement::NotEnoughEvidence,
             wf,
             wa,
-            if evidence.is_empty() {
-                format!(
-                    "No evidence bears on this question; the rules need at least {} items to judge it.",
-                    j.min_evidence
-                )
-            } else {
-                format!(
-                    "Only {} item(s) of evidence bear on this question; the rules need at least {} to judge it.",
-                    evidence.len(),
-                    j.min_evidence
-                )
-            },
+            format!(
+                "{head}: the rules need at least {} to judge it. Data that is missing is not counted against the board.{}",
+                subjects(j.min_evidence),
+                strongest(evidence)
+            ),
         );
     }
     let share = Decimal::from(wa) / Decimal::from((wf + wa).max(1));
@@ -891,26 +955,52 @@ pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, Str
     } else {
         Judgement::PartlySufficient
     };
-    let why = match judgement {
-        Judgement::Sufficient => format!("at or below {}", pct(j.sufficient_max_against)),
-        Judgement::NotSufficient => format!("above {}", pct(j.not_sufficient_above_against)),
-        _ => format!(
-            "between {} and {}",
-            pct(j.sufficient_max_against),
-            pct(j.not_sufficient_above_against)
-        ),
-    };
     (
         judgement,
         wf,
         wa,
         format!(
-            "{} item(s) of evidence: weight {wf} for and {wa} against, so {} of the weight counts against, {why}: {}.",
-            evidence.len(),
+            "The evidence covers {}, each counted once: weight {wf} for and {wa} against, so {} of the weight counts against, which the rules judge {} (sufficient when {} or less counts against, not sufficient when more than {} does).{}",
+            subjects(n),
             pct(share),
-            judgement.words()
+            judgement.words(),
+            pct(j.sufficient_max_against),
+            pct(j.not_sufficient_above_against),
+            strongest(evidence)
         ),
     )
+}
+
+/// "The strongest evidence for: …. The strongest evidence against: …."
+fn strongest(evidence: &[&Evidence]) -> String {
+    let pick = |s: Stance| {
+        // The weightiest, then the one read most ways; the first of equals.
+        evidence
+            .iter()
+            .filter(|e| e.stance == s)
+            .rev()
+            .max_by_key(|e| (e.weight, e.also.len()))
+            .map(|e| e.reason.clone())
+    };
+    let mut out = String::new();
+    if let Some(r) = pick(Stance::For) {
+        out.push_str(&format!(
+            " The strongest evidence for: {}.",
+            sentence_case(&r)
+        ));
+    }
+    if let Some(r) = pick(Stance::Against) {
+        out.push_str(&format!(
+            " The strongest evidence against: {}.",
+            sentence_case(&r)
+        ));
+    }
+    out
+}
+
+/// A reason as the end of a sentence: as written, without a closing full stop.
+fn sentence_case(s: &str) -> String {
+    s.trim_end_matches('.').to_string()
 }
 
 /// The overall judgement from the five answers.
@@ -1048,9 +1138,12 @@ fn review_challenge(c: &Challenge, year: &str, evidence: &[Evidence]) -> Challen
         .evidence_ids
         .iter()
         .map(|id| {
-            let still = evidence
-                .iter()
-                .any(|e| &e.id == id && e.stance == Stance::Against);
+            let still = evidence.iter().any(|e| {
+                (&e.id == id && e.stance == Stance::Against)
+                    || e.also
+                        .iter()
+                        .any(|x| &x.id == id && x.stance == Stance::Against)
+            });
             (id.clone(), still)
         })
         .collect();
@@ -1239,9 +1332,8 @@ pub fn statement(p: &Part4) -> String {
         ));
     }
     s.push_str(&format!(
-        ". The judgement rests on {} item(s) of evidence, {n_for} for and {n_against} against, read by the sufficiency rules version {}.\n\n",
+        ". The judgement rests on {} subjects of evidence (an indicator, an audit programme, an agency's returns, the budget: each counted once), {n_for} for and {n_against} against.\n\n",
         p.evidence.len(),
-        p.rules_version
     ));
     for a in &p.answers {
         s.push_str(&format!(
@@ -1254,21 +1346,12 @@ pub fn statement(p: &Part4) -> String {
         }
         s.push_str(".\n");
     }
-    let concerns: Vec<&Evidence> = p
-        .evidence
-        .iter()
-        .filter(|e| e.stance == Stance::Against)
-        .collect();
-    let mut seen = std::collections::BTreeSet::new();
-    let concerns: Vec<&Evidence> = concerns
-        .into_iter()
-        .filter(|e| seen.insert(e.id.clone()))
-        .collect();
-    if !concerns.is_empty() {
-        s.push_str("\nThe evidence counting against sufficiency:\n\n");
-        for e in concerns {
-            s.push_str(&format!("- {} [{}]\n", e.reason, e.source.label()));
-        }
+    if p.overall == Judgement::NotEnoughEvidence
+        || p.answers
+            .iter()
+            .any(|a| a.judgement == Judgement::NotEnoughEvidence)
+    {
+        s.push_str("\nWhere the data held is too thin to judge a question, this statement says so; missing data is never counted against the board.\n");
     }
     s
 }
@@ -1284,3 +1367,7 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 #[path = "domain_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "boards_tests.rs"]
+mod boards;

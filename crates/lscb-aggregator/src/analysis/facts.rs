@@ -5,6 +5,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use crate::report::model::Unit;
+
 /// Where a fact came from: the owning service, the record id there, and the period.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SourceRef {
@@ -99,7 +101,22 @@ pub struct IndicatorFact {
     /// Whether the value is a percentage (so "37%" in prose is a value, not a change).
     #[serde(default)]
     pub is_percentage: bool,
+    /// The unit the value is measured in (`count`, `percent`, `rate` per 10,000, `days`,
+    /// ...); when left out, `percent` if `is_percentage`, otherwise `count`.
+    #[serde(default)]
+    pub unit: Option<Unit>,
     pub source: SourceRef,
+}
+
+impl IndicatorFact {
+    /// The unit of the value.
+    pub fn unit(&self) -> Unit {
+        self.unit.unwrap_or(if self.is_percentage {
+            Unit::Percent
+        } else {
+            Unit::Count
+        })
+    }
 }
 
 /// A multi-agency, referral or thematic audit: cases graded and how many were graded
@@ -111,6 +128,14 @@ pub struct AuditFact {
     pub cases: u32,
     pub requiring_improvement: u32,
     pub inadequate: u32,
+    /// For a programme of repeated audits (e.g. monthly front door audits): how many audits
+    /// it holds (0 or 1: a single audit), read as one subject.
+    #[serde(default)]
+    pub audits: u32,
+    /// For a programme: the change, in percentage points, of the share graded requiring
+    /// improvement or inadequate from its first audit to its last (negative: better).
+    #[serde(default)]
+    pub trend_points: Option<Decimal>,
     pub source: SourceRef,
 }
 

@@ -81,6 +81,7 @@ fn indicator(f: &m::Figure, extra_tag: Option<&str>, previous_year: &str) -> Ind
         neighbours: find("neighbour").map(|b| b.value),
         target: f.target,
         is_percentage: f.unit == m::Unit::Percent,
+        unit: Some(f.unit),
         source: source(&f.source),
     }
 }
@@ -89,6 +90,24 @@ fn days_between(due: Option<&str>, at: NaiveDate) -> Option<u32> {
     let due = NaiveDate::parse_from_str(due?.get(..10)?, "%Y-%m-%d").ok()?;
     let d = (at - due).num_days();
     (d >= 0).then_some(d as u32)
+}
+
+/// Whether an action flagged overdue was due within or before the report year: one due
+/// after the year's end is not overdue in that year's report (an action with no readable
+/// due date keeps the service's flag).
+fn overdue_in_year(a: &m::ActionItem, year_end: NaiveDate) -> bool {
+    if !a.overdue || a.status.eq_ignore_ascii_case("complete") {
+        return false;
+    }
+    match a
+        .due
+        .as_deref()
+        .and_then(|d| d.get(..10))
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        Some(due) => due <= year_end,
+        None => true,
+    }
 }
 
 /// The evidence facts an assembled report holds. Sections whose data service failed
@@ -128,7 +147,7 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
             }
         }
         if let Some(actions) = p.actions.data() {
-            for a in actions.iter().filter(|a| a.overdue) {
+            for a in actions.iter().filter(|a| overdue_in_year(a, year_end)) {
                 facts.overdue_actions.push(OverdueActionFact {
                     id: a.reference.clone(),
                     description: a.title.clone(),
@@ -149,8 +168,19 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
             add(&mut facts, f, Some("vulnerable"));
         }
     }
+    let programmes = r.part2.programmes.data().cloned().unwrap_or_default();
+    for p in &programmes {
+        facts.audits.push(programme_fact(p));
+    }
     if let Some(audits) = r.part2.audits.data() {
         for a in audits {
+            // An audit of a programme is read with its programme, as one subject.
+            if programmes
+                .iter()
+                .any(|p| !p.title.is_empty() && a.title.starts_with(&p.title))
+            {
+                continue;
+            }
             facts.audits.push(AuditFact {
                 id: a.reference.clone(),
                 title: a.title.clone(),
@@ -158,6 +188,8 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
                 // The model counts "requires improvement or inadequate" together.
                 requiring_improvement: a.requiring_improvement,
                 inadequate: 0,
+                audits: 1,
+                trend_points: None,
                 source: source(&a.source),
             });
         }
@@ -179,10 +211,26 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
                 ),
             });
         }
-        for missing in &s11.missing {
+        // The gaps by agency code (the completeness appendix holds the codes; the Section 11
+        // block holds names for print).
+        let mut codes: Vec<(String, String)> = r
+            .part5
+            .completeness
+            .data()
+            .map(|gaps| {
+                gaps.iter()
+                    .filter(|g| g.missing.iter().any(|m| m.starts_with("Section 11")))
+                    .map(|g| (g.agency.clone(), g.agency_name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if codes.is_empty() {
+            codes = s11.missing.iter().map(|n| (n.clone(), n.clone())).collect();
+        }
+        for (missing, name) in &codes {
             facts.statutory_agencies.push(StatutoryAgencyFact {
                 agency: missing.clone(),
-                name: missing.clone(),
+                name: name.clone(),
                 section11_return: false,
                 annual_report: true,
                 assurance_letter: true,
@@ -204,13 +252,12 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
             .position(|f| f.to_lowercase().contains("board"))
             .unwrap_or(0);
         for row in &att.rows {
-            if let Some(Some(cell)) = row.cells.get(col) {
+            // A forum that did not meet says nothing about attendance.
+            if let Some(Some(cell)) = row.cells.get(col)
+                && cell.meetings > 0
+            {
                 facts.attendance.push(AttendanceFact {
-                    agency: if row.agency_name.is_empty() || row.agency_name == row.agency {
-                        row.agency.clone()
-                    } else {
-                        format!("{} ({})", row.agency_name, row.agency)
-                    },
+                    agency: row.agency.clone(),
                     rating: match cell.rating {
                         m::AttendanceRating::Green => AttendanceRating::Green,
                         m::AttendanceRating::Blue => AttendanceRating::Blue,
@@ -226,7 +273,7 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
         }
     }
     if let Some(plan) = r.part3.business_plan.data() {
-        for a in plan.iter().filter(|a| a.overdue) {
+        for a in plan.iter().filter(|a| overdue_in_year(a, year_end)) {
             facts.overdue_actions.push(OverdueActionFact {
                 id: a.reference.clone(),
                 description: a.title.clone(),
@@ -303,6 +350,32 @@ pub fn facts_from_report(r: &m::Report) -> Facts {
     facts
 }
 
+/// A programme of repeated audits as one audit fact: its cases, those graded requires
+/// improvement or inadequate, and the change of that share from its first audit to its last.
+fn programme_fact(p: &m::AuditProgramme) -> AuditFact {
+    let below = |g: &m::ProgrammeGrade| {
+        let g = g.grade.to_lowercase();
+        g.contains("requir") || g.contains("inadequate")
+    };
+    let requiring: u32 = p.grades.iter().filter(|g| below(g)).map(|g| g.count).sum();
+    let changes: Vec<Decimal> = p
+        .grades
+        .iter()
+        .filter(|g| below(g))
+        .filter_map(|g| g.change)
+        .collect();
+    AuditFact {
+        id: p.programme.clone(),
+        title: p.title.clone(),
+        cases: p.cases,
+        requiring_improvement: requiring,
+        inadequate: 0,
+        audits: p.audits,
+        trend_points: (!changes.is_empty()).then(|| changes.iter().copied().sum()),
+        source: source(&p.source),
+    }
+}
+
 /// Part 4 of an assembled report: the facts read from it, judged by `rules`, with what the
 /// board authored (overrides, challenges, pledges) and the narrative checked against the
 /// data.
@@ -343,16 +416,51 @@ pub async fn part4_for_report(
     Ok(part4_value(&part))
 }
 
-/// Part 4 as the report's JSON slot: an array of Markdown blocks in reading order (the
-/// report renders each block as Markdown). The structured form is
-/// `serde_json::to_value(&part4)`.
+/// Part 4 as the report's JSON slot: `blocks`, the Markdown blocks in reading order (the
+/// report renders each, a leading `###`/`####` line as a heading), and the structured
+/// results: `judgements` (per question: derived and final judgement, weight for and against)
+/// and `narrative_checks` (section, sentence, typed, stored, measure, verdict, subject,
+/// source). The whole of Part 4 is `serde_json::to_value(&part4)`.
 pub fn part4_value(p: &Part4) -> serde_json::Value {
-    serde_json::Value::Array(
-        super::render::markdown_blocks(p)
-            .into_iter()
-            .map(serde_json::Value::String)
-            .collect(),
-    )
+    let judgements: Vec<serde_json::Value> = p
+        .answers
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "question": a.question.as_str(),
+                "title": a.title,
+                "derived": a.derived.as_str(),
+                "judgement": a.judgement.as_str(),
+                "weight_for": a.weight_for,
+                "weight_against": a.weight_against,
+                "subjects": a.evidence.len(),
+            })
+        })
+        .collect();
+    let checks: Vec<serde_json::Value> = p
+        .narrative_checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "section": c.section,
+                "sentence": c.text,
+                "typed": c.typed,
+                "stored": c.stored,
+                "measure": c.measure,
+                "verdict": c.verdict.as_str(),
+                "subject": c.subject,
+                "source": c.source,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "year": p.year,
+        "rules_version": p.rules_version,
+        "overall": p.overall.as_str(),
+        "judgements": judgements,
+        "narrative_checks": checks,
+        "blocks": super::render::markdown_blocks(p),
+    })
 }
 
 #[cfg(test)]

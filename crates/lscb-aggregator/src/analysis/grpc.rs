@@ -18,6 +18,8 @@ use super::store::{Idem, Store};
 #[derive(Debug, Clone)]
 pub struct AnalysisApi {
     ctx: ServiceContext,
+    /// The report assembly, for checking the stored narrative against the stored data.
+    reports: Option<std::sync::Arc<crate::report::grpc::ReportApi>>,
     store: Store,
     rules: Rules,
     rules_toml: String,
@@ -34,9 +36,16 @@ impl AnalysisApi {
         Self {
             store: Store::new(ctx.db.clone()),
             ctx,
+            reports: None,
             rules,
             rules_toml,
         }
+    }
+
+    /// The API also checking stored narrative: `reports` assembles a year from the services.
+    pub fn with_reports(mut self, reports: crate::report::grpc::ReportApi) -> Self {
+        self.reports = Some(std::sync::Arc::new(reports));
+        self
     }
 }
 
@@ -257,12 +266,8 @@ fn date_or_today(v: &mut Violations, field: &str, s: &str) -> NaiveDate {
     if s.trim().is_empty() {
         return Utc::now().date_naive();
     }
-    v.check(
-        field,
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| format!("'{s}' is not a date: write YYYY-MM-DD")),
-    )
-    .unwrap_or_default()
+    v.check(field, lscb_platform::fields::parse_date(s.trim()))
+        .unwrap_or_default()
 }
 
 fn targets(v: &mut Violations, ts: &[pb::PledgeTarget]) -> Vec<PledgeTarget> {
@@ -576,42 +581,106 @@ impl AnalysisService for AnalysisApi {
     ) -> Result<Response<pb::CheckNarrativeResponse>, Status> {
         let claims = caller(&request)?;
         self.ctx.partnership(&claims)?;
-        let req = request.into_inner();
-        let mut v = Violations::new();
-        v.ensure(!req.sections.is_empty(), "sections", "is required");
-        v.ensure(
-            !req.facts_json.trim().is_empty(),
-            "facts_json",
-            "is required: the figures to check the text against",
-        );
-        let facts = facts(&mut v, "facts_json", &req.facts_json, None);
-        v.into_result()?;
-        let sections: Vec<narrative::Section> = req
-            .sections
-            .into_iter()
-            .map(|s| narrative::Section {
-                title: s.title,
-                markdown: s.markdown,
-                placeholders: vec![],
-            })
-            .collect();
-        let found = narrative::check_narrative(
-            &sections,
-            &narrative::known_figures(&facts),
-            self.rules.narrative_tolerance(),
-        );
-        Ok(Response::new(pb::CheckNarrativeResponse {
-            contradictions: found
-                .iter()
-                .map(|c| pb::Contradiction {
-                    section: c.section.clone(),
-                    text: c.text.clone(),
-                    typed: c.typed.clone(),
-                    stored: c.stored.clone(),
-                    subject: c.subject.clone(),
-                    source: Some(source_pb(&c.source)),
+        let stored_mode = request.get_ref().sections.is_empty()
+            && request.get_ref().facts_json.trim().is_empty()
+            && request.get_ref().year.is_some();
+        let found = if stored_mode {
+            self.check_stored(&claims, &request).await?
+        } else {
+            let req = request.into_inner();
+            let mut v = Violations::new();
+            v.ensure(
+                !req.sections.is_empty(),
+                "sections",
+                "is required (or leave sections and facts_json empty and set year to check the stored narrative)",
+            );
+            v.ensure(
+                !req.facts_json.trim().is_empty(),
+                "facts_json",
+                "is required: the figures to check the text against",
+            );
+            let facts = facts(&mut v, "facts_json", &req.facts_json, None);
+            v.into_result()?;
+            let sections: Vec<narrative::Section> = req
+                .sections
+                .into_iter()
+                .map(|s| narrative::Section {
+                    title: s.title,
+                    markdown: s.markdown,
+                    placeholders: vec![],
                 })
-                .collect(),
-        }))
+                .collect();
+            narrative::check_narrative(
+                &sections,
+                &narrative::known_figures(&facts),
+                self.rules.narrative_tolerance(),
+            )
+        };
+        Ok(Response::new(checks_pb(&found)))
+    }
+}
+
+impl AnalysisApi {
+    /// The year's stored narrative checked against the data the services hold for it (the
+    /// report assembled as `AssembleReport` does, without rendering).
+    async fn check_stored(
+        &self,
+        claims: &lscb_platform::Claims,
+        request: &Request<pb::CheckNarrativeRequest>,
+    ) -> Result<Vec<narrative::Contradiction>, Error> {
+        let mut v = Violations::new();
+        let y = year(&mut v, "year", request.get_ref().year.as_ref());
+        v.into_result()?;
+        let Some(y) = y else {
+            return Err(Error::invalid("year", "is required"));
+        };
+        let period: lscb_platform::Period = y
+            .parse()
+            .map_err(|e| Error::invalid("year", format!("{e}")))?;
+        let Some(reports) = &self.reports else {
+            return Err(Error::precondition(
+                "NO_DATA_SERVICES",
+                "year",
+                "this server is not connected to the data services; supply sections and facts_json",
+            ));
+        };
+        let call = crate::report::upstream::CallCtx::from_request(
+            request,
+            std::time::Duration::from_secs(30),
+        );
+        let assembled = reports.assemble(claims, &call, &period).await?;
+        let part =
+            super::from_report::analyse(&assembled.report, &self.rules, &Authored::default());
+        Ok(part.narrative_checks)
+    }
+}
+
+fn checks_pb(found: &[narrative::Contradiction]) -> pb::CheckNarrativeResponse {
+    pb::CheckNarrativeResponse {
+        contradictions: narrative::contradictions(found)
+            .iter()
+            .map(|c| pb::Contradiction {
+                section: c.section.clone(),
+                text: c.text.clone(),
+                typed: c.typed.clone(),
+                stored: c.stored.clone(),
+                subject: c.subject.clone(),
+                source: Some(source_pb(&c.source)),
+                measure: c.measure.clone(),
+            })
+            .collect(),
+        checks: found
+            .iter()
+            .map(|c| pb::NarrativeCheck {
+                section: c.section.clone(),
+                sentence: c.text.clone(),
+                typed: c.typed.clone(),
+                stored: c.stored.clone(),
+                measure: c.measure.clone(),
+                verdict: c.verdict.as_str().into(),
+                subject: c.subject.clone(),
+                source: Some(source_pb(&c.source)),
+            })
+            .collect(),
     }
 }

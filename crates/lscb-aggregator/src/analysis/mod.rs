@@ -12,6 +12,7 @@
 //! board's stored overrides, challenges and pledges, runs [`analyse`] (which also checks the
 //! narrative) and returns Part 4 as Markdown blocks ([`part4_value`]).
 
+pub mod context;
 pub mod domain;
 pub mod entity;
 pub mod facts;
@@ -22,6 +23,7 @@ pub mod narrative;
 pub mod render;
 pub mod rules;
 pub mod store;
+pub mod votes;
 
 pub use domain::{
     Answer, Authored, Challenge, ChallengeProgress, ChallengeReview, ChallengeStatus, Evidence,
@@ -41,11 +43,17 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     migration::all()
 }
 
-/// Adds `lscb.report.v1.AnalysisService` to the server, with the shipped default rules.
-pub fn register(builder: ServerBuilder, ctx: &ServiceContext) -> ServerBuilder {
+/// Adds `lscb.report.v1.AnalysisService` to the server, with the shipped default rules;
+/// `upstreams` (the data services) let `CheckNarrative` check the stored narrative of a year.
+pub fn register(
+    builder: ServerBuilder,
+    ctx: &ServiceContext,
+    upstreams: &lscb_platform::config::Upstreams,
+) -> ServerBuilder {
     let limit = ctx.max_message_bytes;
     let svc = lscb_proto::report::v1::analysis_service_server::AnalysisServiceServer::new(
-        grpc::AnalysisApi::new(ctx.clone(), Rules::default_rules()),
+        grpc::AnalysisApi::new(ctx.clone(), Rules::default_rules())
+            .with_reports(crate::report::grpc::ReportApi::new(ctx.clone(), upstreams)),
     )
     .max_decoding_message_size(limit)
     .max_encoding_message_size(limit);

@@ -15,7 +15,15 @@
 //! - any other number must equal one of the subject's known figures (value, previous,
 //!   target), rounded to the typed precision;
 //! - a number followed by some other noun ("from 45 agencies") is not a claim about the
-//!   subject and is left alone.
+//!   subject and is left alone;
+//! - the unit typed picks the measure: a number followed by "per 10,000" (or after "a rate
+//!   of") is compared only with a rate, a percentage only with a percentage (or, next to a
+//!   change word, with the change of a count or rate), "£" only with money, "N days" only
+//!   with a measure in days, and a bare number only with a count. A sentence that names a
+//!   count's subject ("referrals") while typing a rate is compared with the rate of that
+//!   subject when the data holds one, and otherwise is not checked (never flagged).
+//!
+//! Every figure read is recorded with its verdict (`consistent` or `contradicted`).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -71,6 +79,39 @@ pub enum FigureKind {
     Percentage,
     /// Stored in pence, typed in pounds.
     Money,
+    /// Per 10,000 children (or the indicator's own base).
+    Rate,
+    Days,
+}
+
+impl FigureKind {
+    fn words(self) -> &'static str {
+        match self {
+            FigureKind::Count => "count",
+            FigureKind::Percentage => "percentage",
+            FigureKind::Money => "money",
+            FigureKind::Rate => "rate per 10,000",
+            FigureKind::Days => "days",
+        }
+    }
+}
+
+/// Whether a typed figure agrees with the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    #[default]
+    Contradicted,
+    Consistent,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Contradicted => "contradicted",
+            Verdict::Consistent => "consistent",
+        }
+    }
 }
 
 /// Something the data knows and prose may mention.
@@ -90,9 +131,11 @@ pub struct KnownFigure {
     pub source: SourceRef,
 }
 
-/// A typed number that contradicts the data.
+/// A typed number read against the data, with its verdict (the name is historical: most
+/// callers keep only the contradicted ones).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contradiction {
+    /// The section key, with the heading inside it when there is one (`lado › LADO`).
     pub section: String,
     /// The sentence as written.
     pub text: String,
@@ -103,6 +146,15 @@ pub struct Contradiction {
     /// The subject the number was read against.
     pub subject: String,
     pub source: SourceRef,
+    /// The measure it was compared with: "Referrals to children's social care (count)",
+    /// "… (change on 2014-15)".
+    #[serde(default)]
+    pub measure: String,
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// The heading the sentence sits under (the section key when it has none), for print.
+    #[serde(default)]
+    pub heading: String,
 }
 
 /// The figures a narrative may mention, from the facts.
@@ -115,10 +167,12 @@ pub fn known_figures(facts: &Facts) -> Vec<KnownFigure> {
         out.push(KnownFigure {
             names,
             code: Some(i.code.clone()),
-            kind: if i.is_percentage {
-                FigureKind::Percentage
-            } else {
-                FigureKind::Count
+            kind: match i.unit() {
+                super::facts::Unit::Percent => FigureKind::Percentage,
+                super::facts::Unit::Rate => FigureKind::Rate,
+                super::facts::Unit::Days => FigureKind::Days,
+                super::facts::Unit::Money => FigureKind::Money,
+                _ => FigureKind::Count,
             },
             value: v,
             period: i.source.period.clone(),
@@ -415,10 +469,14 @@ fn mentions(f: &KnownFigure, toks: &[Tok]) -> Vec<usize> {
         }
     }
     for name in &f.names {
+        // A rate's name reads as its subject: "Contacts per 10,000 children" is "contacts".
+        let lower = name.to_lowercase();
+        let name = lower.split(" per ").next().unwrap_or(&lower);
         let words: Vec<String> = name
-            .to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty() && !STOP.contains(w))
+            .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+            .filter(|w| {
+                !w.is_empty() && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+            })
             .map(String::from)
             .collect();
         if words.is_empty() {
@@ -447,7 +505,7 @@ fn mentions(f: &KnownFigure, toks: &[Tok]) -> Vec<usize> {
 fn subject_word(f: &KnownFigure, w: &str) -> bool {
     f.names.iter().any(|n| {
         n.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
             .any(|x| !x.is_empty() && stem(x) == stem(w))
     })
 }
@@ -465,15 +523,70 @@ fn typed_matches(f: &KnownFigure, typed: Decimal, dp: u32, stored: Decimal) -> b
     } else {
         stored
     };
-    stored.round_dp(dp) == typed
+    crate::report::format::round(stored, dp) == typed
 }
 
 fn show(f: &KnownFigure, d: Decimal) -> String {
     match f.kind {
-        FigureKind::Money => format!("£{}", fmt_dec((d / Decimal::ONE_HUNDRED).round_dp(2))),
+        FigureKind::Money => crate::report::format::money(
+            rust_decimal::prelude::ToPrimitive::to_i64(&d.round()).unwrap_or(0),
+        ),
         FigureKind::Percentage => format!("{}%", fmt_dec(d)),
+        FigureKind::Rate => format!("{} per 10,000", fmt_dec(d)),
+        FigureKind::Days => format!("{} days", fmt_dec(d)),
         FigureKind::Count => fmt_dec(d),
     }
+}
+
+/// The base of a rate: 1,000, 10,000 or 100,000.
+fn is_base(v: Decimal) -> bool {
+    [1_000u32, 10_000, 100_000]
+        .iter()
+        .any(|b| Decimal::from(*b) == v)
+}
+
+/// The unit a typed number is in, from the words around it.
+fn typed_kind(toks: &[Tok], i: usize, percent: bool, money: bool) -> FigureKind {
+    if money {
+        return FigureKind::Money;
+    }
+    if percent {
+        return FigureKind::Percentage;
+    }
+    // "2,329 per 10,000", "381.5 referrals per 10,000 children", "a rate of 44".
+    for d in 1..=6 {
+        match toks.get(i + d) {
+            Some(Tok::Word { lower, .. }) if lower == "per" => {
+                if matches!(toks.get(i + d + 1), Some(Tok::Num { value, .. }) if is_base(*value)) {
+                    return FigureKind::Rate;
+                }
+                break;
+            }
+            Some(Tok::Word { .. }) => {}
+            _ => break,
+        }
+    }
+    if i >= 2 && word_at(toks, i - 1) == Some("of") && word_at(toks, i - 2) == Some("rate") {
+        return FigureKind::Rate;
+    }
+    // "Referrals per 10,000 children were 381.5": the base is typed before the figure.
+    for d in 1..=6 {
+        let Some(j) = i.checked_sub(d) else { break };
+        match toks.get(j) {
+            Some(Tok::Num { value, .. }) => {
+                if is_base(*value) && j > 0 && word_at(toks, j - 1) == Some("per") {
+                    return FigureKind::Rate;
+                }
+                break;
+            }
+            Some(Tok::Word { .. }) => {}
+            _ => break,
+        }
+    }
+    if matches!(word_at(toks, i + 1), Some("days") | Some("day")) {
+        return FigureKind::Days;
+    }
+    FigureKind::Count
 }
 
 /// Splits plain text into sentences, keeping decimal points.
@@ -523,6 +636,8 @@ fn strip_placeholders(s: &str) -> String {
 
 /// Checks every section; `tolerance_points` is how far a typed percentage change may be
 /// from the computed one (after rounding to the typed precision) before it is reported.
+/// Returns every figure read, consistent or contradicted; [`contradictions`] keeps the
+/// contradicted ones.
 pub fn check_narrative(
     sections: &[Section],
     figures: &[KnownFigure],
@@ -542,10 +657,16 @@ pub fn check_narrative(
             } else {
                 format!("{} › {heading}", sec.title)
             };
+            let shown = if heading.is_empty() {
+                sec.title.clone()
+            } else {
+                heading.clone()
+            };
             let plain = strip_placeholders(line);
             for sentence in sentences(&plain) {
                 check_sentence(
                     &section,
+                    &shown,
                     &sentence,
                     figures,
                     &sec.placeholders,
@@ -558,8 +679,10 @@ pub fn check_narrative(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_sentence(
     section: &str,
+    heading: &str,
     sentence: &str,
     figures: &[KnownFigure],
     placeholders: &[String],
@@ -575,6 +698,7 @@ fn check_sentence(
     if mentioned.is_empty() {
         return;
     }
+    let mut last_kind: Option<FigureKind> = None;
     for (i, t) in toks.iter().enumerate() {
         let Tok::Num {
             value,
@@ -586,19 +710,10 @@ fn check_sentence(
         else {
             continue;
         };
-        // The nearest mentioned subject.
-        let Some((f, dist)) = mentioned
-            .iter()
-            .map(|(f, m)| {
-                (
-                    *f,
-                    m.iter().map(|p| p.abs_diff(i)).min().unwrap_or(usize::MAX),
-                )
-            })
-            .min_by_key(|(_, d)| *d)
-        else {
+        // The base of a rate ("per 10,000") is not a claim.
+        if i > 0 && word_at(&toks, i - 1) == Some("per") {
             continue;
-        };
+        }
         let near = |range: std::ops::RangeInclusive<isize>, set: &[&str]| {
             range.into_iter().any(|d| {
                 let j = i as isize + d;
@@ -607,57 +722,107 @@ fn check_sentence(
         };
         let up = near(-4..=3, UP);
         let down = near(-4..=3, DOWN);
+        let mut typed = typed_kind(&toks, i, *percent, *money);
+        // "381.5 per 10,000, down from 434.8", "rose to 83% from 75": a bare number joined
+        // to a figure just typed in another unit is in that unit.
+        if typed == FigureKind::Count
+            && i > 0
+            && matches!(
+                word_at(&toks, i - 1),
+                Some("from" | "to" | "against" | "with" | "than" | "on")
+            )
+            && let Some(k) = last_kind
+            && k != FigureKind::Count
+        {
+            typed = k;
+        }
+        last_kind = Some(typed);
+        let change_claim = *percent && (up || down);
+        // The unit typed picks the measures it may be compared with.
+        let fits = |f: &KnownFigure| match typed {
+            FigureKind::Percentage => {
+                f.kind == FigureKind::Percentage
+                    || (change_claim && f.kind != FigureKind::Percentage)
+            }
+            k => f.kind == k,
+        };
+        // The nearest mentioned subject with a fitting measure.
+        let Some((f, dist)) = mentioned
+            .iter()
+            .filter(|(f, _)| fits(f))
+            .map(|(f, m)| {
+                (
+                    *f,
+                    m.iter().map(|p| p.abs_diff(i)).min().unwrap_or(usize::MAX),
+                    m.len(),
+                )
+            })
+            // Nearest first; at the same distance, the subject named by more words ("LADO
+            // referrals" over "referrals").
+            .min_by_key(|(_, d, words)| (*d, std::cmp::Reverse(*words)))
+            .map(|(f, d, _)| (f, d))
+        else {
+            continue;
+        };
         // A claimed change may close a long sentence ("..., which represents an increase of
         // 24.5%"); a plain figure must sit next to its subject.
-        let reach = if *percent && (up || down) { 30 } else { 12 };
+        let reach = if change_claim { 30 } else { 12 };
         if dist > reach {
             continue;
         }
-        let mut report = |stored: String| {
+        let name = f.names.first().cloned().unwrap_or_default();
+        let mut record = |stored: String, measure: String, ok: bool| {
             out.push(Contradiction {
                 section: section.to_string(),
                 text: sentence.to_string(),
                 typed: raw.clone(),
                 stored,
-                subject: f.names.first().cloned().unwrap_or_default(),
+                subject: name.clone(),
                 source: f.source.clone(),
+                measure,
+                verdict: if ok {
+                    Verdict::Consistent
+                } else {
+                    Verdict::Contradicted
+                },
+                heading: heading.to_string(),
             })
         };
-        if *percent && (up || down) && f.kind != FigureKind::Percentage {
+        if change_claim && f.kind != FigureKind::Percentage {
             let Some(prev) = f.previous.filter(|p| !p.is_zero()) else {
                 continue;
             };
             let change = (f.value - prev) * Decimal::ONE_HUNDRED / prev;
+            let pp = f
+                .previous_period
+                .as_deref()
+                .unwrap_or("the previous period")
+                .to_string();
             let describe = format!(
-                "{}{}% ({} in {} against {} in {})",
+                "{}{}% ({} in {} against {} in {pp})",
                 if change.is_sign_negative() { "-" } else { "+" },
-                fmt_dec(change.abs().round_dp(1)),
+                fmt_dec(change.abs()),
                 show(f, f.value),
                 f.period,
                 show(f, prev),
-                f.previous_period
-                    .as_deref()
-                    .unwrap_or("the previous period")
             );
             let wrong_direction = (up && !down && change.is_sign_negative() && !change.is_zero())
                 || (down && !up && change.is_sign_positive() && !change.is_zero());
-            if wrong_direction || (change.abs().round_dp(*dp) - *value).abs() > tol {
-                report(describe);
-            }
+            let rounded = crate::report::format::round(change.abs(), *dp);
+            let ok = !wrong_direction && (rounded - *value).abs() <= tol;
+            record(describe, format!("{name} (change on {pp})"), ok);
             continue;
         }
-        if *percent && f.kind != FigureKind::Percentage {
-            continue; // a share of something else
-        }
-        if *money != (f.kind == FigureKind::Money) {
-            continue;
-        }
+        let measure = format!("{name} ({})", f.kind.words());
         // Is this a claim about the subject at all?
         let next = word_at(&toks, i + 1);
         let claim = match toks.get(i + 1) {
             None | Some(Tok::Punct) | Some(Tok::Period(_)) | Some(Tok::Num { .. }) => true,
             Some(Tok::Word { lower, .. }) => {
-                subject_word(f, lower) || CONNECT.contains(&lower.as_str())
+                subject_word(f, lower)
+                    || CONNECT.contains(&lower.as_str())
+                    || (*percent && lower == "of")
+                    || (f.kind == FigureKind::Days && matches!(lower.as_str(), "days" | "day"))
             }
         };
         if !claim {
@@ -680,30 +845,35 @@ fn check_sentence(
             _ => None,
         });
         if marked_previous {
-            if let Some(prev) = f.previous
-                && !typed_matches(f, *value, *dp, prev)
-            {
-                report(format!(
-                    "{} in {}",
-                    show(f, prev),
-                    f.previous_period
-                        .as_deref()
-                        .unwrap_or("the previous period")
-                ));
+            if let Some(prev) = f.previous {
+                let pp = f
+                    .previous_period
+                    .as_deref()
+                    .unwrap_or("the previous period");
+                record(
+                    format!("{} in {pp}", show(f, prev)),
+                    measure,
+                    typed_matches(f, *value, *dp, prev),
+                );
             }
             continue;
         }
         if let Some(p) = tagged_period {
             let p = normalise_period(&p);
             if p == normalise_period(&f.period) {
-                if !typed_matches(f, *value, *dp, f.value) {
-                    report(format!("{} in {}", show(f, f.value), f.period));
-                }
+                record(
+                    format!("{} in {}", show(f, f.value), f.period),
+                    measure,
+                    typed_matches(f, *value, *dp, f.value),
+                );
             } else if f.previous_period.as_deref().map(normalise_period) == Some(p.clone())
                 && let Some(prev) = f.previous
-                && !typed_matches(f, *value, *dp, prev)
             {
-                report(format!("{} in {p}", show(f, prev)));
+                record(
+                    format!("{} in {p}", show(f, prev)),
+                    measure,
+                    typed_matches(f, *value, *dp, prev),
+                );
             }
             continue;
         }
@@ -711,10 +881,19 @@ fn check_sentence(
             .chain(f.previous)
             .chain(f.related.iter().copied());
         let ok = known.into_iter().any(|k| typed_matches(f, *value, *dp, k));
-        if !ok && !embedded_elsewhere(f, placeholders) {
-            report(format!("{} in {}", show(f, f.value), f.period));
+        if ok || !embedded_elsewhere(f, placeholders) {
+            record(format!("{} in {}", show(f, f.value), f.period), measure, ok);
         }
     }
+}
+
+/// The contradicted checks only.
+pub fn contradictions(checks: &[Contradiction]) -> Vec<Contradiction> {
+    checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Contradicted)
+        .cloned()
+        .collect()
 }
 
 fn normalise_period(p: &str) -> String {
@@ -728,3 +907,7 @@ fn normalise_period(p: &str) -> String {
 #[cfg(test)]
 #[path = "narrative_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "narrative_corpus_tests.rs"]
+mod corpus;

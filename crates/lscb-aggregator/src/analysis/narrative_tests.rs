@@ -59,7 +59,7 @@ fn facts() -> Facts {
 }
 
 fn check(md: &str) -> Vec<Contradiction> {
-    check_narrative(
+    contradictions(&check_narrative(
         &[Section {
             title: "Part 2".into(),
             markdown: md.into(),
@@ -67,7 +67,7 @@ fn check(md: &str) -> Vec<Contradiction> {
         }],
         &known_figures(&facts()),
         d("0.5"),
-    )
+    ))
 }
 
 const LADO: &str = "During the year Birmingham strengthened resilience within the LADO service. In 2015/16 the LADO received 1,100 referrals, compared with 1,076 last year and 864 in 2013/14, which represents an increase of 24.5%. Just under a quarter of the referrals (270) proceeded to formal investigative meeting.";
@@ -165,7 +165,7 @@ fn text_about_nothing_the_data_knows_is_left_alone() {
 fn codes_with_dots_are_mentions() {
     let mut f = facts();
     f.indicators[1].code = "CAIT.CRIMES".into();
-    let found = check_narrative(
+    let found = contradictions(&check_narrative(
         &[Section {
             title: "Part 2".into(),
             markdown: "CAIT.CRIMES stood at 2,301 this year.".into(),
@@ -173,7 +173,7 @@ fn codes_with_dots_are_mentions() {
         }],
         &known_figures(&f),
         d("0.5"),
-    );
+    ));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].typed, "2,301");
 }
@@ -183,7 +183,7 @@ fn resolved_placeholders_for_other_periods_are_not_flagged() {
     // The report resolved {{indicator:LADO-REF:2013-14}} to 864 before the check reads it.
     let md = "The LADO received 864 referrals two years ago.";
     let run = |placeholders: Vec<String>| {
-        check_narrative(
+        contradictions(&check_narrative(
             &[Section {
                 title: "Part 2".into(),
                 markdown: md.into(),
@@ -191,7 +191,7 @@ fn resolved_placeholders_for_other_periods_are_not_flagged() {
             }],
             &known_figures(&facts()),
             d("0.5"),
-        )
+        ))
     };
     assert_eq!(
         run(vec![]).len(),

@@ -192,9 +192,35 @@ pub struct QuestionRuleSimple {
     pub weight: u32,
 }
 
+/// Context facts (Part 1: population, deprivation, vulnerable groups) against England, for
+/// "What is it like to be a child growing up here?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextRule {
+    pub yardstick: Yardstick,
+    pub question: QuestionKey,
+    pub weight: u32,
+    /// The indicator tags read as context (Part 1 key facts carry `context`, the vulnerable
+    /// groups of Part 2 `vulnerable`).
+    pub tags: Vec<String>,
+    /// A measure differs from England when it is more than this share of England's value
+    /// above or below it; closer than that it is "similar" and counts neither way.
+    pub min_difference_share: Decimal,
+    /// Words of a title (case-insensitive) marking a measure where a value above England's
+    /// means growing up here is harder (child poverty, children in care per 10,000, ...).
+    pub harder_when_higher: Vec<String>,
+    /// Words of a title marking a deprivation rank where 1 is the most deprived.
+    pub deprivation_rank_words: Vec<String>,
+    /// A deprivation rank at or below this counts against (among the most deprived areas);
+    /// above `least_deprived_rank_min` it counts for.
+    pub most_deprived_rank_max: u32,
+    pub least_deprived_rank_min: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
+    pub context: ContextRule,
     pub indicator_rag: IndicatorRagRule,
     pub indicator_direction: SimpleIndicatorRule,
     pub indicator_benchmark: SimpleIndicatorRule,

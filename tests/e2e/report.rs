@@ -733,14 +733,22 @@ async fn the_html_report_is_accessible_every_chart_has_a_text_alternative() {
     }
     // Every heading has an anchor, and none is empty.
     for level in 1..=4 {
-        assert_eq!(html.matches(&format!("<h{level}>")).count(), 0, "h{level} without id");
+        assert_eq!(
+            html.matches(&format!("<h{level}>")).count(),
+            0,
+            "h{level} without id"
+        );
         assert!(!html.contains(&format!("\"></h{level}>")), "empty h{level}");
     }
     let tables: Vec<&str> = html.split("<table>").skip(1).collect();
     assert!(tables.len() >= 5);
     for t in &tables {
         let t = t.trim_start();
-        assert!(t.starts_with("<caption>"), "table without caption");
+        assert!(
+            t.starts_with("<caption>"),
+            "table without caption: {}",
+            &t[..t.len().min(300)]
+        );
         let head = &t[t.find("<thead>").expect("table without a header row")..];
         assert!(head.starts_with("<thead><tr><th scope=\"col\">"));
     }
@@ -802,7 +810,20 @@ async fn another_partnership_sees_none_of_it() {
         .unwrap()
         .into_inner();
     assert!(list.reports.is_empty());
-    let r = assemble(&mut other, rep::ReportFormat::Markdown).await;
-    assert!(!r.content.contains("2,031"));
+    // The other partnership holds no data for the year: assembly refuses it rather than
+    // print an empty report, and nothing of bscb's leaks into the refusal.
+    let mut req = tonic::Request::new(rep::AssembleReportRequest {
+        year: "2015-16".into(),
+        format: rep::ReportFormat::Markdown as i32,
+        ..Default::default()
+    });
+    req.set_timeout(Duration::from_secs(20));
+    let err = other.assemble_report(req).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition, "{err:?}");
+    assert!(
+        err.message()
+            .contains("no data service holds data for 2015-16")
+    );
+    assert!(!err.message().contains("2,031"));
     app.shutdown().await;
 }

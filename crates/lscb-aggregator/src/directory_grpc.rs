@@ -1,7 +1,6 @@
 //! `lscb.report.v1.DirectoryService`: the caller's partnership and its agencies, read from
 //! the directory file.
 
-use chrono::NaiveDate;
 use lscb_platform::{ServiceContext, Violations, caller, proto_conv};
 use lscb_proto::report::v1 as pb;
 use lscb_proto::report::v1::directory_service_server::DirectoryService;
@@ -76,11 +75,7 @@ impl DirectoryService for DirectoryApi {
         let valid_at = if req.valid_at.is_empty() {
             None
         } else {
-            v.check(
-                "valid_at",
-                NaiveDate::parse_from_str(&req.valid_at, "%Y-%m-%d")
-                    .map_err(|_| format!("'{}' is not a date: write YYYY-MM-DD", req.valid_at)),
-            )
+            v.check("valid_at", lscb_platform::fields::parse_date(&req.valid_at))
         };
         let (offset, limit) = proto_conv::page(&mut v, "page", req.page.as_ref());
         v.into_result()?;

@@ -43,6 +43,6 @@ pub async fn serve(
         .max_encoding_message_size(limit);
     let builder = ctx.server_builder().add_service(directory);
     let builder = report::register(builder, &ctx, &upstreams);
-    let builder = analysis::register(builder, &ctx);
+    let builder = analysis::register(builder, &ctx, &upstreams);
     builder.serve(listener, shutdown).await
 }

@@ -64,6 +64,55 @@ fn has(f: &Figure, tag: &str) -> bool {
     f.tags.iter().any(|t| t == tag)
 }
 
+/// How a source that answered with nothing for the year is described (its `error`).
+pub const NO_DATA: &str = "holds no data";
+
+/// Whether a source that answered holds data for the year itself: an indicator value, an
+/// audit, return, attendance, review, inspection or survey of the year, training delivered
+/// or a budget. Open actions carried from earlier years do not count.
+pub fn holds_data(i: &Inputs, source: &str) -> bool {
+    match source {
+        "indicators" => i
+            .indicators
+            .as_ref()
+            .is_ok_and(|d| d.figures.iter().any(|f| f.value.is_some())),
+        "audits" => i.audits.as_ref().is_ok_and(|d| {
+            !d.audits.is_empty()
+                || !d.inspections.is_empty()
+                || d.section11.as_ref().is_some_and(|s| s.returned > 0)
+                || d.section175.as_ref().is_some_and(|s| s.returned > 0)
+                || d.attendance.as_ref().is_some_and(|a| {
+                    a.rows
+                        .iter()
+                        .flat_map(|r| r.cells.iter().flatten())
+                        .any(|c| c.meetings > 0)
+                })
+                // Reviews are listed whatever the year; one published in it is its data.
+                || d.reviews.iter().any(|r| {
+                    r.published.as_deref().is_some_and(|p| {
+                        let (from, to) = (i.year.first_day().to_string(), i.year.last_day().to_string());
+                        p.get(..10).is_some_and(|p| p >= from.as_str() && p <= to.as_str())
+                    })
+                })
+                || !d.surveys.is_empty()
+        }),
+        // Training reach is cumulative over the programme's life, so only delivery counts.
+        "training" => i
+            .training
+            .as_ref()
+            .is_ok_and(|t| t.courses > 0 || t.places > 0),
+        _ => i.finance.as_ref().is_ok_and(|f| f.is_some()),
+    }
+}
+
+/// Whether no service that answered holds data for the year and every one answered: the
+/// year has nothing to report (assembly refuses it).
+pub fn no_data_at_all(r: &Report) -> bool {
+    r.sources
+        .iter()
+        .all(|s| !s.ok && s.error.as_deref().is_some_and(|e| e.starts_with(NO_DATA)))
+}
+
 /// Builds the report (Part 4 is left empty for the analysis module; the glossary is
 /// filled from the acronyms the rendered text uses, see [`fill_glossary`]).
 pub fn build(i: Inputs) -> Report {
@@ -81,6 +130,22 @@ pub fn build(i: Inputs) -> Report {
                 source: s.to_string(),
                 ok: err.is_none(),
                 error: err.cloned(),
+            }
+        })
+        .collect();
+    // A service that answered but holds nothing for the year is not complete either: its
+    // sections would read as empty, and Part 4 must not take that absence for evidence.
+    let sources: Vec<SourceStatus> = sources
+        .into_iter()
+        .map(|s| {
+            if s.ok && !holds_data(&i, &s.source) {
+                SourceStatus {
+                    ok: false,
+                    error: Some(format!("{NO_DATA} for {label}")),
+                    ..s
+                }
+            } else {
+                s
             }
         })
         .collect();
@@ -208,6 +273,7 @@ pub fn build(i: Inputs) -> Report {
         business_plan: block(&i.audits, "audits", |d| {
             d.actions.iter().map(|(a, _, _)| a.clone()).collect()
         }),
+        board: block(&i.audits, "audits", |d| d.board.clone()),
         finance: match &i.finance {
             Ok(Some(f)) => Block::Available { data: f.clone() },
             Ok(None) => Block::Unavailable {

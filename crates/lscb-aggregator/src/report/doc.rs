@@ -83,7 +83,10 @@ pub enum Node {
     PageBreak,
     /// The title page: the report's title and when it was assembled (the HTML adds the
     /// partnership, year and status).
-    Cover { title: String, assembled_at: String },
+    Cover {
+        title: String,
+        assembled_at: String,
+    },
     /// The contents: the parts (the HTML lists and links every part and section heading).
     Contents(Vec<String>),
 }
@@ -304,8 +307,12 @@ fn figures_section(b: &mut Builder, r: &Report, figures: &[Figure], caption: &st
         let description = format!(
             "Line chart of {} from {} to {}: it went from {} to {}, ranging between {} and {}{}.",
             f.name,
-            x.first().map(|c| super::periods::label(c)).unwrap_or_default(),
-            x.last().map(|c| super::periods::label(c)).unwrap_or_default(),
+            x.first()
+                .map(|c| super::periods::label(c))
+                .unwrap_or_default(),
+            x.last()
+                .map(|c| super::periods::label(c))
+                .unwrap_or_default(),
             first.unwrap_or_default(),
             last.unwrap_or_default(),
             lo.map(|v| format::value(v, f.unit)).unwrap_or_default(),
@@ -412,15 +419,19 @@ pub fn build(r: &Report) -> Vec<Node> {
         assembled_at: r.generated_at.clone(),
     });
     if !r.complete {
-        let failed = r
-            .sources
+        let failed: Vec<_> = r.sources.iter().filter(|s| !s.ok).collect();
+        let names = failed
             .iter()
-            .filter(|s| !s.ok)
-            .map(|s| format!("{} ({})", s.source, s.error.clone().unwrap_or_default()))
+            .map(|s| s.source.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let why = failed
+            .iter()
+            .map(|s| format!("{}: {}", s.source, s.error.clone().unwrap_or_default()))
             .collect::<Vec<_>>()
             .join("; ");
         b.nodes.push(Node::Notice(format!(
-            "This report is incomplete: {failed}. The affected sections say so, and no judgement in Part 4 counts the missing data against the board."
+            "This report is incomplete: data from {names} was unavailable ({why}). The affected sections say so, and no judgement in Part 4 counts the missing data against the board."
         )));
     }
     b.nodes.push(Node::Contents(vec![
@@ -1080,7 +1091,11 @@ pub fn build(r: &Report) -> Vec<Node> {
         // The analysis module's form: Markdown blocks in reading order; a block's leading
         // `###`/`####` line is a heading of the report (so it has an anchor).
         Some(_) if part4_blocks.is_some() => {
-            for s in part4_blocks.into_iter().flatten().filter_map(|v| v.as_str()) {
+            for s in part4_blocks
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+            {
                 let (first, rest) = s.split_once('\n').unwrap_or((s, ""));
                 let level = first.chars().take_while(|c| *c == '#').count();
                 if (3..=4).contains(&level) && first[level..].starts_with(' ') {

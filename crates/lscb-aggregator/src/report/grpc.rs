@@ -286,9 +286,10 @@ impl ReportApi {
             }
         }
         let c = &*self.clients;
+        let memo = &upstream::ResolveMemo::default();
         let resolved: BTreeMap<String, Option<String>> =
             futures::future::join_all(all.iter().map(|p| async move {
-                let v = match upstream::resolve(c, call, p).await {
+                let v = match upstream::resolve_with(c, call, p, memo).await {
                     Ok(Resolved::Value(v)) => Some(v),
                     Ok(Resolved::NoValue) => Some(format!("[no figure for {}]", p.period)),
                     Err(_) => None,
@@ -493,13 +494,18 @@ impl ReportService for ReportApi {
             return Err(Error::invalid("year", "is required").into());
         };
         let a = self.assemble(&claims, &call, &year).await?;
-        let content = edition_content(&a.report, edition, format, &layout::Status::Draft, || {
-            match format {
-                pb::ReportFormat::Html => a.html.clone(),
-                pb::ReportFormat::Json => a.json.clone(),
-                _ => a.markdown.clone(),
-            }
-        });
+        let content =
+            edition_content(
+                &a.report,
+                edition,
+                format,
+                &layout::Status::Draft,
+                || match format {
+                    pb::ReportFormat::Html => a.html.clone(),
+                    pb::ReportFormat::Json => a.json.clone(),
+                    _ => a.markdown.clone(),
+                },
+            );
         Ok(Response::new(pb::AssembleReportResponse {
             year: year.to_string(),
             format: format as i32,

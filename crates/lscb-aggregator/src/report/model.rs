@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub mod board;
+
 /// Version of this model's JSON shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -300,6 +302,12 @@ pub struct Part2 {
 }
 
 /// An empty available block: what older reports (published before a section existed) read as.
+fn no_board_record() -> Block<board::BoardRecord> {
+    Block::Available {
+        data: board::BoardRecord::default(),
+    }
+}
+
 fn nothing_recorded<T>() -> Block<Vec<T>> {
     Block::Available { data: vec![] }
 }
@@ -419,6 +427,9 @@ pub struct Section175 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Part3 {
     pub attendance: Block<Attendance>,
+    /// Business plan progress, governance register and child death reviews.
+    #[serde(default = "no_board_record")]
+    pub board: Block<board::BoardRecord>,
     pub business_plan: Block<Vec<ActionItem>>,
     pub finance: Block<Finance>,
     pub training: Block<Training>,

@@ -1,7 +1,8 @@
 //! Placeholders that embed figures in authored narrative, so that no number is typed by hand:
 //!
 //! - `{{indicator:CODE:PERIOD}}` — an indicator's value, e.g. `{{indicator:CAIT.CRIMES:2015-16}}`
-//!   (any period: a year, "2015-16-Q4" or "2016-03");
+//!   (any period: a year, "2015-16-Q4" or "2016-03"); `CODE/VALUE` names one value of its
+//!   breakdown, e.g. `{{indicator:LADO.REFERRALS/education:2015-16}}`;
 //! - `{{finance:FIELD:YEAR}}` — total_budget, contributions, carry_forward, income,
 //!   expenditure, balance, in_kind, planned_change;
 //! - `{{training:FIELD:YEAR}}` — courses, places (offered), places_taken, utilisation,
@@ -114,9 +115,14 @@ pub fn parse(raw: &str) -> Result<Placeholder, BadPlaceholder> {
     let key = parts[1];
     let target = match parts[0] {
         "indicator" => {
-            let ok = !key.is_empty()
-                && key.chars().all(|c| {
+            let (code, breakdown) = key.split_once('/').unwrap_or((key, "x"));
+            let ok = !code.is_empty()
+                && code.chars().all(|c| {
                     c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+                })
+                && !breakdown.is_empty()
+                && breakdown.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-')
                 });
             if !ok {
                 return Err(bad(format!("'{key}' is not an indicator code")));
@@ -221,6 +227,14 @@ mod tests {
             }
         );
         assert_eq!(p.period.to_string(), "2015-16");
+        assert_eq!(
+            parse("indicator:LADO.REFERRALS/education:2014-15")
+                .unwrap()
+                .target,
+            Target::Indicator {
+                code: "LADO.REFERRALS/education".into()
+            }
+        );
         assert!(matches!(
             parse("finance:total_budget:2015-16").unwrap().target,
             Target::Finance { .. }
@@ -252,6 +266,8 @@ mod tests {
                 .contains("total_budget")
         );
         assert!(parse("indicator:CAIT.CRIMES").is_err());
+        assert!(parse("indicator:LADO.REFERRALS/Education:2015-16").is_err());
+        assert!(parse("indicator:LADO.REFERRALS/:2015-16").is_err());
         assert!(parse("indicator:CAIT.CRIMES:2015").is_err());
         assert!(
             parse("weather:sun:2015-16")

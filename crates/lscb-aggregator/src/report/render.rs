@@ -115,7 +115,36 @@ fn md_html(s: &str) -> String {
     );
     let mut out = String::new();
     html::push_html(&mut out, parser);
-    out
+    captioned_tables(&out)
+}
+
+/// Accessible tables from Markdown: a line in italics just before a table becomes its
+/// `<caption>` (the Markdown renderer writes captions that way), and header cells get
+/// `scope="col"`.
+fn captioned_tables(html: &str) -> String {
+    const OPEN: &str = "<p><em>";
+    const CLOSE: &str = "</em></p>\n<table>";
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(start) = rest.find(OPEN) {
+        let after = &rest[start + OPEN.len()..];
+        match after.find("</em></p>") {
+            Some(end) if after[end..].starts_with(CLOSE) && !after[..end].contains('<') => {
+                out.push_str(&rest[..start]);
+                out.push_str("<table>\n<caption>");
+                out.push_str(&after[..end]);
+                out.push_str("</caption>");
+                rest = &after[end + CLOSE.len()..];
+            }
+            _ => {
+                out.push_str(&rest[..start + OPEN.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("<th>", "<th scope=\"col\">")
+        .replace("<th style=", "<th scope=\"col\" style=")
 }
 
 fn html_table(out: &mut String, t: &Table) {
@@ -329,6 +358,25 @@ mod tests {
         assert!(!h.contains("<img"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
         assert!(h.contains("<strong>bold</strong>"), "{h}");
+    }
+
+    #[test]
+    fn a_markdown_table_takes_the_italic_line_before_it_as_caption() {
+        let h = md_html(
+            "*Who answered*\n\n| Agency | Share |\n|---|---|\n| Police | 80% |\n\n*just emphasis* and text\n",
+        );
+        assert!(
+            h.contains("<table>\n<caption>Who answered</caption><thead><tr><th scope=\"col\">Agency</th><th scope=\"col\">Share</th>"),
+            "{h}"
+        );
+        assert!(!h.contains("<p><em>Who answered"), "{h}");
+        assert!(h.contains("<p><em>just emphasis</em> and text</p>"), "{h}");
+        // A table with no italic line before it is left as it is.
+        let plain = md_html("| A |\n|---|\n| 1 |\n");
+        assert!(
+            plain.starts_with("<table><thead><tr><th scope=\"col\">A</th>"),
+            "{plain}"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ use tonic::{Code, Request, Status};
 use super::format;
 use super::model::*;
 
+pub mod board;
+
 /// Largest response accepted from a data service.
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
@@ -546,6 +548,8 @@ pub struct AuditsData {
     pub surveys: Vec<Survey>,
     /// Programmes of repeated audits with audits in the year, their cases of the year.
     pub programmes: Vec<AuditProgramme>,
+    /// The board's own record: business plan, governance register, child death reviews.
+    pub board: super::model::board::BoardRecord,
 }
 
 fn slug(s: &str) -> String {
@@ -793,6 +797,7 @@ pub async fn fetch_audits(
 
     let mut out = AuditsData {
         surveys: fetch_surveys(&survey_c, ctx, year, &surveys).await?,
+        board: board::fetch(&ch, ctx, year).await?,
         ..Default::default()
     };
     // Programmes of repeated audits, in the order of their first audit of the year.
@@ -1569,11 +1574,29 @@ fn fail(source: &str) -> impl Fn(Status) -> ResolveError + '_ {
     }
 }
 
+/// Answers shared by the placeholders resolved together (one assembly's narrative): a
+/// training summary is asked for once per period, however many placeholders name its
+/// figures.
+#[derive(Debug, Default)]
+pub struct ResolveMemo {
+    training: tokio::sync::Mutex<BTreeMap<String, tr::TrainingSummary>>,
+}
+
 /// Resolves one placeholder against the data services.
 pub async fn resolve(
     c: &Clients,
     ctx: &CallCtx,
     p: &super::placeholder::Placeholder,
+) -> Result<Resolved, ResolveError> {
+    resolve_with(c, ctx, p, &ResolveMemo::default()).await
+}
+
+/// [`resolve`], sharing answers with the other placeholders resolved with `memo`.
+pub async fn resolve_with(
+    c: &Clients,
+    ctx: &CallCtx,
+    p: &super::placeholder::Placeholder,
+    memo: &ResolveMemo,
 ) -> Result<Resolved, ResolveError> {
     use super::placeholder::Target;
     match &p.target {
@@ -1646,17 +1669,28 @@ pub async fn resolve(
                         .unwrap_or_else(|| "n/a".into())
                 }));
             }
-            let s = ctx
-                .call(
-                    cl.get_training_summary(ctx.req(tr::GetTrainingSummaryRequest {
-                        period: per(&p.period),
-                        from: String::new(),
-                        to: String::new(),
-                        series_years: 1,
-                    })),
-                )
-                .await
-                .map_err(fail("training"))?;
+            // Held while asking, so that the other placeholders of the period wait for this
+            // answer instead of asking again.
+            let mut known = memo.training.lock().await;
+            let s = match known.get(&p.period.to_string()) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = ctx
+                        .call(
+                            cl.get_training_summary(ctx.req(tr::GetTrainingSummaryRequest {
+                                period: per(&p.period),
+                                from: String::new(),
+                                to: String::new(),
+                                series_years: 1,
+                            })),
+                        )
+                        .await
+                        .map_err(fail("training"))?;
+                    known.insert(p.period.to_string(), s.clone());
+                    s
+                }
+            };
+            drop(known);
             let f = s.figures.unwrap_or_default();
             Ok(match field.as_str() {
                 "courses" => Resolved::Value(format::count(f.courses_run.into())),

@@ -27,7 +27,13 @@ fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
 passed=0
 ok() { passed=$((passed + 1)); echo "smoke: ok: $*"; }
 
-grpcurl -plaintext "127.0.0.1:$BASE" list | grep -qx "lscb.report.v1.DirectoryService" || fail "reflection list on the aggregator"
+# The servers bind before the banner, but a loaded machine may be slow to answer the first call.
+listed=""
+for _ in $(seq 1 20); do
+  listed=$(grpcurl -max-time 5 -plaintext "127.0.0.1:$BASE" list 2>&1) && break
+  sleep 0.5
+done
+echo "$listed" | grep -qx "lscb.report.v1.DirectoryService" || fail "reflection list on the aggregator: $listed"
 ok "reflection lists lscb.report.v1.DirectoryService"
 for off in 0 1 2 3 4; do
   port=$((BASE + off))

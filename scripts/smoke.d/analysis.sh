@@ -17,9 +17,9 @@ ok "analysis: an override without a rationale is INVALID_ARGUMENT naming rationa
 out=$(an "$AN_ADMIN" SetOverride '{"year": {"code": "2015-16"}, "question": "safer", "judgement": "partly_sufficient", "rationale": "smoke rationale", "decided_on": "2016-07-12"}') \
   || fail "analysis SetOverride: $out"
 out=$(an "$AN_READER" GetAnalysis "{\"year\": {\"code\": \"2015-16\"}, \"facts_json\": \"$AN_FACTS\"}") || fail "analysis GetAnalysis: $out"
-echo "$out" | grep -q '"derived": "not_sufficient"' && echo "$out" | grep -q '"rationale": "smoke rationale"' \
+echo "$out" | grep -q '"derived": "not_enough_evidence"' && echo "$out" | grep -q '"judgement": "partly_sufficient"' && echo "$out" | grep -q '"rationale": "smoke rationale"' \
   || fail "analysis: Part 4 does not show the derived judgement and the override: $out"
-ok "analysis: Part 4 shows the derived judgement, the override and its rationale"
+ok "analysis: one fact is not enough evidence to judge; Part 4 shows that, the override and its rationale"
 
 out=$(an "$AN_ADMIN" AddPledge '{"plan_year": {"code": "2016-17"}, "priority": "We run safe systems", "text": "Re-referrals reduce year on year.", "targets": [{"indicator_code": "CP-REREF", "expectation": "decrease"}]}') \
   || fail "analysis AddPledge: $out"

@@ -934,7 +934,11 @@ pub fn judge(evidence: &[&Evidence], rules: &Rules) -> (Judgement, u32, u32, Str
         let head = if n == 0 {
             "No evidence bears on this question this year".to_string()
         } else {
-            format!("Only {} of evidence bear on this question", subjects(n))
+            format!(
+                "Only {} of evidence {} on this question",
+                subjects(n),
+                if n == 1 { "bears" } else { "bear" }
+            )
         };
         return (
             Judgement::NotEnoughEvidence,
@@ -1332,8 +1336,11 @@ pub fn statement(p: &Part4) -> String {
         ));
     }
     s.push_str(&format!(
-        ". The judgement rests on {} subjects of evidence (an indicator, an audit programme, an agency's returns, the budget: each counted once), {n_for} for and {n_against} against.\n\n",
-        p.evidence.len(),
+        ". The judgement rests on {} of evidence (an indicator, an audit programme, an agency's returns, the budget: each counted once), {n_for} for and {n_against} against.\n\n",
+        match p.evidence.len() {
+            1 => "one subject".to_string(),
+            n => format!("{n} subjects"),
+        },
     ));
     for a in &p.answers {
         s.push_str(&format!(

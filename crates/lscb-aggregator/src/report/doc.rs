@@ -8,6 +8,7 @@ use super::format;
 use super::model::*;
 
 pub mod authored;
+mod board;
 use authored::Place;
 
 /// A table cell: text plus an optional style class (RAG, attendance) that the HTML uses
@@ -408,6 +409,11 @@ pub fn place(local_authority: &str) -> String {
 }
 
 /// The report as a document tree.
+/// The Part 5 appendix that lists every action when Part 3 shows the plan per priority, and
+/// the anchor its heading gets.
+const ACTIONS_APPENDIX: &str = "Appendix: business plan actions";
+const ACTIONS_ANCHOR: &str = "appendix-business-plan-actions";
+
 pub fn build(r: &Report) -> Vec<Node> {
     let mut b = Builder {
         nodes: vec![],
@@ -742,6 +748,7 @@ pub fn build(r: &Report) -> Vec<Node> {
     );
     b.h(3, "Governance arrangements");
     b.narrative(r, "governance");
+    board::governance(&mut b, r);
     b.h(3, "Board attendance, representation and engagement");
     if !b.unavailable(&r.part3.attendance, "the attendance matrix")
         && let Some(a) = r.part3.attendance.data()
@@ -797,6 +804,7 @@ pub fn build(r: &Report) -> Vec<Node> {
 
     b.h(3, "Business and improvement plan");
     b.narrative(r, "business_plan");
+    let planned = board::plan(&mut b, r);
     if !b.unavailable(&r.part3.business_plan, "the progress of actions") {
         let a = r.part3.business_plan.data().cloned().unwrap_or_default();
         if a.is_empty() {
@@ -804,18 +812,29 @@ pub fn build(r: &Report) -> Vec<Node> {
         } else {
             let done = a.iter().filter(|x| x.status == "completed").count();
             let overdue = a.iter().filter(|x| x.overdue).count();
-            b.md(format!(
-                "{} of {} actions ({}) were completed by the end of the year; {} {} overdue.",
-                done,
-                a.len(),
-                format::percent(format::share_pct(done as i64, a.len() as i64).unwrap_or_default()),
-                overdue,
-                if overdue == 1 { "was" } else { "were" }
-            ));
-            b.nodes.push(Node::Table(actions_table(
-                "Actions and their progress".into(),
-                &a,
-            )));
+            // With the plan recorded, its progress sentence above already counts them.
+            if !planned {
+                b.md(format!(
+                    "{} of {} actions ({}) were completed by the end of the year; {} {} overdue.",
+                    done,
+                    a.len(),
+                    format::percent(
+                        format::share_pct(done as i64, a.len() as i64).unwrap_or_default()
+                    ),
+                    overdue,
+                    if overdue == 1 { "was" } else { "were" }
+                ));
+            }
+            if planned {
+                b.md(format!(
+                    "Each action and its progress is listed in the [appendix of business plan actions](#{ACTIONS_ANCHOR})."
+                ));
+            } else {
+                b.nodes.push(Node::Table(actions_table(
+                    "Actions and their progress".into(),
+                    &a,
+                )));
+            }
         }
     }
 
@@ -912,7 +931,12 @@ pub fn build(r: &Report) -> Vec<Node> {
         .values()
         .filter(|n| n.section.starts_with("subgroup."))
         .collect();
-    if !subgroups.is_empty() {
+    let child_deaths = r
+        .part3
+        .board
+        .data()
+        .is_some_and(|d| d.child_deaths.is_some());
+    if !subgroups.is_empty() || child_deaths {
         b.h(3, "Sub-group work");
         for n in subgroups {
             let name = n.section.trim_start_matches("subgroup.").replace('_', " ");
@@ -924,6 +948,7 @@ pub fn build(r: &Report) -> Vec<Node> {
             b.h(4, name);
             b.md(n.markdown.clone());
         }
+        board::child_deaths(&mut b, r);
     }
 
     b.h(3, "Learning and development: training delivery");
@@ -1136,6 +1161,13 @@ pub fn build(r: &Report) -> Vec<Node> {
         }));
     }
     authored::sections(&mut b, r, Place::SupportingMaterial);
+    if planned && let Some(a) = r.part3.business_plan.data().filter(|a| !a.is_empty()) {
+        b.h(3, ACTIONS_APPENDIX);
+        b.nodes.push(Node::Table(actions_table(
+            "Business plan actions and their progress".into(),
+            a,
+        )));
+    }
     b.h(3, "Appendix: data completeness");
     if !b.unavailable(&r.part5.completeness, "the completeness appendix") {
         let gaps = r.part5.completeness.data().cloned().unwrap_or_default();

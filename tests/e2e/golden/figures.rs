@@ -491,6 +491,26 @@ pub(super) const PUBLISHED: &[(&str, &str)] = &[
     ),
     // ----------------------------------------------------------- Part 3
     (
+        "board membership, counted from the register's seats",
+        "The Board has 53 members from 30 agencies, including 2 lay members",
+    ),
+    (
+        "board gender ratio",
+        "55% of the members are women and 45% men",
+    ),
+    (
+        "practitioners forum",
+        "The Practitioners Forum has 149 members",
+    ),
+    (
+        "child deaths reviewed, with the period of the deaths",
+        "reviewed 165 deaths that occurred between 1 April 2014 and 31 March 2015",
+    ),
+    (
+        "business plan: actions completed",
+        "Of the 174 actions of the plan, 10 (6%) were completed",
+    ),
+    (
         "education establishments",
         "conduit between the 526 education establishments",
     ),

@@ -753,7 +753,12 @@ pub fn build(r: &Report) -> Vec<Node> {
     if !b.unavailable(&r.part3.attendance, "the attendance matrix")
         && let Some(a) = r.part3.attendance.data()
     {
-        if a.rows.is_empty() {
+        // A cell of a forum that held no meetings says nothing about attendance.
+        let met = a
+            .rows
+            .iter()
+            .any(|row| row.cells.iter().flatten().any(|c| c.meetings > 0));
+        if !met {
             b.md("No board or sub-group meetings are recorded for the year.");
         } else {
             b.nodes.push(Node::List(vec![
@@ -776,6 +781,7 @@ pub fn build(r: &Report) -> Vec<Node> {
                         for c in &row.cells {
                             cells.push(match c {
                                 None => "".into(),
+                                Some(c) if c.meetings == 0 => "no meetings".into(),
                                 Some(c) => Cell {
                                     text: format!(
                                         "{} ({}/{})",

@@ -216,6 +216,7 @@ async fn the_printed_reference_report_reads_well_on_the_page() {
         .await
         .expect("print the report");
     let pages = pdf_pages(&pdf);
+    eprintln!("full report: {pages} pages");
     assert!(
         pages <= FULL_PAGE_BUDGET,
         "{pages} pages, over the budget of {FULL_PAGE_BUDGET}"
@@ -267,6 +268,7 @@ async fn the_young_peoples_edition_is_short_plain_and_uses_the_same_figures() {
         assert!(young.contains(part), "{part} missing:\n{young}");
     }
     let ease = lscb_aggregator::report::readability::flesch_reading_ease(&young);
+    eprintln!("young people's edition: Flesch Reading Ease {ease:.1}");
     assert!(
         ease >= YOUNG_READING_EASE,
         "Flesch Reading Ease {ease:.1} is below {YOUNG_READING_EASE}:\n{young}"
@@ -288,6 +290,7 @@ async fn the_young_peoples_edition_is_short_plain_and_uses_the_same_figures() {
         .await
         .expect("print the young people's edition");
     let pages = pdf_pages(&pdf);
+    eprintln!("young people's edition: {pages} pages");
     assert!(pages <= YOUNG_PAGE_BUDGET, "{pages} pages");
     assert_numbered(&pdf, pages);
     app.shutdown().await;

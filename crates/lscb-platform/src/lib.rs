@@ -12,6 +12,7 @@ pub mod directory;
 pub mod drain;
 pub mod error;
 pub mod fields;
+pub mod idempotency;
 pub mod input_policy;
 pub mod period;
 pub mod proto_conv;

@@ -5,16 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{
     Claims, Error, Partnership, Period, Role, ServiceContext, Violations, caller, proto_conv,
 };
 use lscb_proto::common::v1 as cpb;
 use lscb_proto::training::v1 as pb;
 use lscb_proto::training::v1::training_service_server::TrainingService;
-use prost::Message;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
-use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use crate::domain::{self, BookingStatus, Fault, SessionBookings, SessionStatus};
@@ -108,50 +107,6 @@ fn money(pence: i64) -> Option<cpb::Money> {
 
 fn dec(d: Option<Decimal>) -> Option<cpb::Decimal> {
     d.map(proto_conv::decimal_to_pb)
-}
-
-fn hash_request<M: Message>(rpc: &str, m: &M) -> String {
-    let mut h = Sha256::new();
-    h.update(rpc.as_bytes());
-    h.update(m.encode_to_vec());
-    hex::encode(h.finalize())
-}
-
-/// Looks up an idempotency key inside `txn`: the stored response when it is a replay,
-/// `ALREADY_EXISTS` when the key was used for a different request.
-async fn replayed<C: ConnectionTrait, T: Message + Default>(
-    txn: &C,
-    p: &str,
-    rpc: &str,
-    key: &str,
-    hash: &str,
-) -> Result<Option<T>, Error> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    match store::idempotent(txn, p, rpc, key).await? {
-        None => Ok(None),
-        Some((h, _)) if h != hash => Err(Error::Conflict(format!(
-            "idempotency key '{key}' was already used for a different {rpc} request"
-        ))),
-        Some((_, bytes)) => T::decode(bytes.as_slice())
-            .map(Some)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("stored response: {e}"))),
-    }
-}
-
-async fn remember<C: ConnectionTrait, T: Message>(
-    txn: &C,
-    p: &str,
-    rpc: &str,
-    key: &str,
-    hash: &str,
-    resp: &T,
-) -> Result<(), Error> {
-    if key.is_empty() {
-        return Ok(());
-    }
-    store::save_idempotent(txn, p, rpc, key, hash, &resp.encode_to_vec()).await
 }
 
 fn level_to_str(l: i32) -> Option<&'static str> {
@@ -850,18 +805,12 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let hash = hash_request("RecordAttendance", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordAttendance", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "RecordAttendance",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let mut book = session_bookings(&*txn, &p.id, &req.session_id).await?;
@@ -924,15 +873,7 @@ impl TrainingService for TrainingApi {
             did_not_attend: count(BookingStatus::DidNotAttend),
             walk_ins: count(BookingStatus::WalkIn),
         };
-        remember(
-            &*txn,
-            &p.id,
-            "RecordAttendance",
-            &req.idempotency_key,
-            &hash,
-            &resp,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }
@@ -944,15 +885,11 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let key = req.idempotency_key.as_str();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordDelegates", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
-        if key.trim().is_empty() || key.len() > 200 {
-            v.add(
-                "idempotency_key",
-                "is required: 1-200 characters, unique per batch",
-            );
-        }
         if req.delegates.is_empty() {
             v.add("delegates", "at least one delegate is required");
         }
@@ -976,10 +913,11 @@ impl TrainingService for TrainingApi {
             .map(|(i, d)| delegate_row(&mut v, i, d))
             .collect();
 
-        let hash = hash_request("RecordDelegates", &req);
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        // Lock the batch's sessions first (PostgreSQL), then look the key up: a concurrent
-        // request with the same key has committed by then, so it is a replay, not a clash.
+        // The key first: a concurrent request with it waits here for this one's answer.
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
+            return Ok(Response::new(r));
+        }
         let ids: BTreeSet<&str> = req
             .delegates
             .iter()
@@ -988,9 +926,6 @@ impl TrainingService for TrainingApi {
             .collect();
         let ids: Vec<&str> = ids.into_iter().collect();
         let sessions = store::sessions_by_ids(&*txn, &p.id, &ids, true).await?;
-        if let Some(r) = replayed(&*txn, &p.id, "RecordDelegates", key, &hash).await? {
-            return Ok(Response::new(r));
-        }
         let found: Vec<&str> = sessions.iter().map(|x| x.id.as_str()).collect();
         let mut by_session: BTreeMap<String, Vec<domain::Booking>> = BTreeMap::new();
         for b in store::bookings_of_sessions(&*txn, &p.id, &found).await? {
@@ -1212,7 +1147,7 @@ impl TrainingService for TrainingApi {
                 resp.bookings.push(booking_pb(b, &book.bookings));
             }
         }
-        remember(&*txn, &p.id, "RecordDelegates", key, &hash, &resp).await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }
@@ -1338,18 +1273,12 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let hash = hash_request("RecordEvaluations", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordEvaluations", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "RecordEvaluations",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let s = session_or_404(&*txn, &p.id, &req.session_id, false).await?;
@@ -1416,15 +1345,7 @@ impl TrainingService for TrainingApi {
         let resp = pb::RecordEvaluationsResponse {
             recorded: out.len() as u32,
         };
-        remember(
-            &*txn,
-            &p.id,
-            "RecordEvaluations",
-            &req.idempotency_key,
-            &hash,
-            &resp,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }
@@ -1501,18 +1422,12 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let hash = hash_request("RecordProgrammeTrained", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordProgrammeTrained", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "RecordProgrammeTrained",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let mut v = Violations::new();
@@ -1551,15 +1466,7 @@ impl TrainingService for TrainingApi {
         let resp = pb::RecordProgrammeTrainedResponse {
             recorded: rows.len() as u32,
         };
-        remember(
-            &*txn,
-            &p.id,
-            "RecordProgrammeTrained",
-            &req.idempotency_key,
-            &hash,
-            &resp,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }
@@ -1589,12 +1496,12 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_writer()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let hash = hash_request("RecordTrainers", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordTrainers", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        if let Some(r) =
-            replayed(&*txn, &p.id, "RecordTrainers", &req.idempotency_key, &hash).await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let mut v = Violations::new();
@@ -1634,15 +1541,7 @@ impl TrainingService for TrainingApi {
         let resp = pb::RecordTrainersResponse {
             recorded: out.len() as u32,
         };
-        remember(
-            &*txn,
-            &p.id,
-            "RecordTrainers",
-            &req.idempotency_key,
-            &hash,
-            &resp,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }
@@ -1677,8 +1576,10 @@ impl TrainingService for TrainingApi {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
-        let hash = hash_request("RecordYearTotals", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordYearTotals", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let Some(t) = req.totals.clone() else {
             return Err(Error::invalid("totals", "is required").into());
         };
@@ -1720,28 +1621,12 @@ impl TrainingService for TrainingApi {
             walk_ins: t.walk_ins,
         };
         let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "RecordYearTotals",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         store::upsert_year_totals(&*txn, &p.id, start_year, &totals).await?;
         let resp = year_totals_pb(start_year, &totals);
-        remember(
-            &*txn,
-            &p.id,
-            "RecordYearTotals",
-            &req.idempotency_key,
-            &hash,
-            &resp,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &resp).await?;
         txn.commit().await.map_err(Error::from)?;
         Ok(Response::new(resp))
     }

@@ -529,12 +529,16 @@ async fn every_bad_row_is_named_and_nothing_is_stored() {
             .into_inner();
         assert_eq!(s.status, pb::SessionStatus::Scheduled as i32, "{name}");
 
-        // The batch itself: required, at most 10,000, with a key.
+        // The batch itself: required, at most 10,000; a key of at most 128 bytes.
         let err = record(&mut c, "empty", vec![]).await.unwrap_err();
         assert_eq!(fields(&err), ["delegates"], "{name}");
-        let err = record(&mut c, "", vec![row(open, "K", "WMP", B::Booked)])
-            .await
-            .unwrap_err();
+        let err = record(
+            &mut c,
+            &"k".repeat(129),
+            vec![row(open, "K", "WMP", B::Booked)],
+        )
+        .await
+        .unwrap_err();
         assert_eq!(fields(&err), ["idempotency_key"], "{name}");
         let too_many: Vec<_> = (0..10_001)
             .map(|i| row(open, &format!("M{i}"), "WMP", B::Booked))

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{Error, Partnership, Period, ServiceContext, Violations, caller, proto_conv};
 use lscb_proto::audits::v1 as pb;
 use lscb_proto::audits::v1::board_service_server::BoardService;
@@ -20,9 +21,7 @@ use super::board_domain::{
     Register,
 };
 use super::board_store as bs;
-use super::grpc::{
-    code, date, db, fin_year, key_required, known_agency, opt_date, replayed, request_hash,
-};
+use super::grpc::{code, date, db, fin_year, known_agency, opt_date};
 use super::store;
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -51,33 +50,23 @@ impl BoardApi {
     async fn write<T: serde::Serialize, R: Message + Default>(
         &self,
         p: &Partnership,
-        Submission { rpc, key, hash }: Submission<'_>,
+        idem: Option<&Idempotency>,
         kind: &str,
         year: Period,
         check: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<(T, R), Status>,
     ) -> Reply<R> {
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(&*txn, &p.id, rpc, key, hash).await? {
+        if let Some(r) = idempotency::claim(idem, &*txn).await? {
             return Ok(Response::new(r));
         }
         let (doc, reply) = check(&*txn).await?;
         bs::put_record(&*txn, &p.id, kind, &year.to_string(), &doc)
             .await
             .map_err(db)?;
-        store::idempotency_put(&*txn, &p.id, rpc, key, hash, reply.encode_to_vec())
-            .await
-            .map_err(db)?;
+        idempotency::complete(idem, &*txn, &reply).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(reply))
     }
-}
-
-/// What identifies a submission for replay: the method, the caller's idempotency key and
-/// the hash of the request.
-struct Submission<'a> {
-    rpc: &'a str,
-    key: &'a str,
-    hash: &'a str,
 }
 
 fn pct(d: Option<Decimal>) -> Option<cpb::Decimal> {
@@ -544,49 +533,40 @@ impl BoardService for BoardApi {
         request: Request<pb::PutBusinessPlanRequest>,
     ) -> Reply<pb::BusinessPlan> {
         let p = self.scope(&request, true)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "PutBusinessPlan", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let year = fin_year(&mut v, "year", req.year.as_ref());
         let plan = plan_of(&mut v, &req);
         v.into_result()?;
         let year = year.ok_or_else(|| Status::internal("internal error"))?;
-        let hash = request_hash(&req);
-        self.write(
-            &p,
-            Submission {
-                rpc: "PutBusinessPlan",
-                key: &req.idempotency_key,
-                hash: &hash,
-            },
-            BUSINESS_PLAN,
-            year,
-            async |txn| {
-                let ids: Vec<i64> = plan.action_ids().collect();
-                let found: HashSet<i64> = bs::actions(txn, &p.id, &ids)
-                    .await
-                    .map_err(db)?
-                    .into_iter()
-                    .map(|a| a.id)
-                    .collect();
-                let mut v = Violations::new();
-                for (i, pr) in plan.priorities.iter().enumerate() {
-                    for (j, o) in pr.objectives.iter().enumerate() {
-                        for (k, id) in o.action_ids.iter().enumerate() {
-                            if !found.contains(id) {
-                                v.add(
-                                    format!("priorities[{i}].objectives[{j}].action_ids[{k}]"),
-                                    format!("action {id} not found"),
-                                );
-                            }
+        self.write(&p, idem.as_ref(), BUSINESS_PLAN, year, async |txn| {
+            let ids: Vec<i64> = plan.action_ids().collect();
+            let found: HashSet<i64> = bs::actions(txn, &p.id, &ids)
+                .await
+                .map_err(db)?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            let mut v = Violations::new();
+            for (i, pr) in plan.priorities.iter().enumerate() {
+                for (j, o) in pr.objectives.iter().enumerate() {
+                    for (k, id) in o.action_ids.iter().enumerate() {
+                        if !found.contains(id) {
+                            v.add(
+                                format!("priorities[{i}].objectives[{j}].action_ids[{k}]"),
+                                format!("action {id} not found"),
+                            );
                         }
                     }
                 }
-                v.into_result()?;
-                let reply = plan_pb(year, &plan);
-                Ok((plan, reply))
-            },
-        )
+            }
+            v.into_result()?;
+            let reply = plan_pb(year, &plan);
+            Ok((plan, reply))
+        })
         .await
     }
 
@@ -619,27 +599,20 @@ impl BoardService for BoardApi {
         request: Request<pb::PutGovernanceRegisterRequest>,
     ) -> Reply<pb::GovernanceRegister> {
         let p = self.scope(&request, true)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "PutGovernanceRegister", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let bodies = store::bodies(self.ctx.db.conn(), &p.id).await.map_err(db)?;
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let year = fin_year(&mut v, "year", req.year.as_ref());
         let reg = register_of(&mut v, &p, &req, &bodies);
         v.into_result()?;
         let year = year.ok_or_else(|| Status::internal("internal error"))?;
-        let hash = request_hash(&req);
         let reply = register_pb(year, &reg);
-        self.write(
-            &p,
-            Submission {
-                rpc: "PutGovernanceRegister",
-                key: &req.idempotency_key,
-                hash: &hash,
-            },
-            GOVERNANCE_REGISTER,
-            year,
-            async |_| Ok((reg, reply)),
-        )
+        self.write(&p, idem.as_ref(), GOVERNANCE_REGISTER, year, async |_| {
+            Ok((reg, reply))
+        })
         .await
     }
 
@@ -667,28 +640,21 @@ impl BoardService for BoardApi {
         request: Request<pb::RecordChildDeathReviewsRequest>,
     ) -> Reply<pb::ChildDeathReviews> {
         let p = self.scope(&request, true)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordChildDeathReviews", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let year = fin_year(&mut v, "year", req.year.as_ref());
         let cdop = cdop_of(&mut v, &req);
         v.into_result()?;
         let (Some(year), Some(cdop)) = (year, cdop) else {
             return Err(Status::internal("internal error"));
         };
-        let hash = request_hash(&req);
         let reply = cdop_pb(year, &cdop);
-        self.write(
-            &p,
-            Submission {
-                rpc: "RecordChildDeathReviews",
-                key: &req.idempotency_key,
-                hash: &hash,
-            },
-            CHILD_DEATH_REVIEWS,
-            year,
-            async |_| Ok((cdop, reply)),
-        )
+        self.write(&p, idem.as_ref(), CHILD_DEATH_REVIEWS, year, async |_| {
+            Ok((cdop, reply))
+        })
         .await
     }
 

@@ -5,15 +5,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{
     Claims, Error, Granularity, Partnership, Period, ServiceContext, Violations, caller, proto_conv,
 };
 use lscb_proto::audits::v1 as pb;
 use lscb_proto::common::v1 as cpb;
-use prost::Message;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr};
-use sha2::Digest;
+use sea_orm::DbErr;
 use tonic::{Request, Response, Status};
 
 use super::domain::{self, Rating, ReturnStatus};
@@ -150,42 +149,6 @@ fn dec(d: Option<Decimal>) -> Option<cpb::Decimal> {
 
 fn period_pb(p: Period) -> Option<cpb::Period> {
     Some(proto_conv::period_to_pb(p))
-}
-
-pub(super) fn request_hash<M: Message>(m: &M) -> String {
-    hex::encode(sha2::Sha256::digest(m.encode_to_vec()))
-}
-
-/// Looks up an idempotency key inside the write transaction: the stored response when the
-/// same request was seen, ALREADY_EXISTS when the key was used for another request.
-pub(super) async fn replayed<C: ConnectionTrait, T: Message + Default>(
-    c: &C,
-    partnership: &str,
-    rpc: &str,
-    key: &str,
-    hash: &str,
-) -> Result<Option<T>, Status> {
-    match store::idempotency_get(c, partnership, rpc, key)
-        .await
-        .map_err(db)?
-    {
-        None => Ok(None),
-        Some((h, bytes)) if h == hash => T::decode(bytes.as_slice())
-            .map(Some)
-            .map_err(|e| Status::from(Error::Internal(anyhow::anyhow!("stored response: {e}")))),
-        Some(_) => Err(Error::Conflict(format!(
-            "idempotency key '{key}' was already used for a different request"
-        ))
-        .into()),
-    }
-}
-
-pub(super) fn key_required(v: &mut Violations, key: &str) {
-    v.ensure(
-        !key.trim().is_empty() && key.len() <= 200,
-        "idempotency_key",
-        "is required (at most 200 characters)",
-    );
 }
 
 // ----------------------------------------------------------------------------- Section 11
@@ -422,14 +385,16 @@ impl pb::section11_service_server::Section11Service for AssuranceApi {
         request: Request<pb::SubmitSection11ReturnRequest>,
     ) -> Reply<pb::Section11Return> {
         let (claims, p) = self.scope(&request)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "SubmitSection11Return", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         if req.agency.is_empty() {
             claims.require_writer()?;
         } else {
             claims.require_agency_write(&req.agency)?;
         }
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let cycle = fin_year(&mut v, "cycle", req.cycle.as_ref());
         statutory_agency(&mut v, "agency", &p, &req.agency, cycle);
         let status = match pb::Section11ReturnStatus::try_from(req.status) {
@@ -476,17 +441,8 @@ impl pb::section11_service_server::Section11Service for AssuranceApi {
             return Err(Status::internal("internal error"));
         };
         let cycle_code = cycle.to_string();
-        let hash = request_hash(&req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "SubmitSection11Return",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let cat = store::catalogue(&*txn, &p.id, &cycle_code, 0)
@@ -564,16 +520,7 @@ impl pb::section11_service_server::Section11Service for AssuranceApi {
             .await
             .map_err(db)?;
         let reply = return_pb(cycle, record, &mods, gaps);
-        store::idempotency_put(
-            &*txn,
-            &p.id,
-            "SubmitSection11Return",
-            &req.idempotency_key,
-            &hash,
-            reply.encode_to_vec(),
-        )
-        .await
-        .map_err(db)?;
+        idempotency::complete(idem.as_ref(), &*txn, &reply).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(reply))
     }
@@ -1110,9 +1057,11 @@ impl pb::section175_service_server::Section175Service for AssuranceApi {
     ) -> Reply<pb::SubmitSection175ReturnsResponse> {
         let (claims, p) = self.scope(&request)?;
         claims.require_admin()?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "SubmitSection175Returns", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let year = fin_year(&mut v, "year", req.year.as_ref());
         v.ensure(
             !req.returns.is_empty(),
@@ -1158,17 +1107,8 @@ impl pb::section175_service_server::Section175Service for AssuranceApi {
         let Some(year) = year else {
             return Err(Status::internal("internal error"));
         };
-        let hash = request_hash(&req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            "SubmitSection175Returns",
-            &req.idempotency_key,
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         store::put_section175_returns(&*txn, &p.id, &year.to_string(), &list)
@@ -1177,16 +1117,7 @@ impl pb::section175_service_server::Section175Service for AssuranceApi {
         let reply = pb::SubmitSection175ReturnsResponse {
             stored: list.len() as u32,
         };
-        store::idempotency_put(
-            &*txn,
-            &p.id,
-            "SubmitSection175Returns",
-            &req.idempotency_key,
-            &hash,
-            reply.encode_to_vec(),
-        )
-        .await
-        .map_err(db)?;
+        idempotency::complete(idem.as_ref(), &*txn, &reply).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(reply))
     }
@@ -1721,9 +1652,9 @@ impl pb::survey_service_server::SurveyService for AssuranceApi {
     ) -> Reply<pb::PractitionerSurvey> {
         let (claims, p) = self.scope(&request)?;
         claims.require_admin()?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordSurvey", &mut req, |r| &mut r.idempotency_key)?;
         let mut v = Violations::new();
-        key_required(&mut v, &req.idempotency_key);
         let Some(s) = &req.survey else {
             v.add("survey", "is required");
             return Err(Error::from(v).into());
@@ -1811,24 +1742,13 @@ impl pb::survey_service_server::SurveyService for AssuranceApi {
             organisation_names: s.organisation_names.clone(),
             questions,
         };
-        let hash = request_hash(&req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(&*txn, &p.id, "RecordSurvey", &req.idempotency_key, &hash).await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         store::put_survey(&*txn, &p.id, &record).await.map_err(db)?;
         let reply = survey_pb(record);
-        store::idempotency_put(
-            &*txn,
-            &p.id,
-            "RecordSurvey",
-            &req.idempotency_key,
-            &hash,
-            reply.encode_to_vec(),
-        )
-        .await
-        .map_err(db)?;
+        idempotency::complete(idem.as_ref(), &*txn, &reply).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(reply))
     }

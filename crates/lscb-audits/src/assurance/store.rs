@@ -24,46 +24,6 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbErr> {
     serde_json::from_str(s).map_err(|e| DbErr::Custom(format!("decoding stored json: {e}")))
 }
 
-// ----------------------------------------------------------------------------- idempotency
-
-/// The stored request hash and response of an idempotency key.
-pub async fn idempotency_get<C: ConnectionTrait>(
-    c: &C,
-    partnership: &str,
-    rpc: &str,
-    key: &str,
-) -> Result<Option<(String, Vec<u8>)>, DbErr> {
-    use idempotency::Column as K;
-    Ok(idempotency::Entity::find()
-        .filter(K::Partnership.eq(partnership))
-        .filter(K::Rpc.eq(rpc))
-        .filter(K::Key.eq(key))
-        .one(c)
-        .await?
-        .map(|m| (m.request_hash, m.response)))
-}
-
-pub async fn idempotency_put<C: ConnectionTrait>(
-    c: &C,
-    partnership: &str,
-    rpc: &str,
-    key: &str,
-    hash: &str,
-    response: Vec<u8>,
-) -> Result<(), DbErr> {
-    idempotency::ActiveModel {
-        partnership: Set(partnership.into()),
-        rpc: Set(rpc.into()),
-        key: Set(key.into()),
-        request_hash: Set(hash.into()),
-        response: Set(response),
-        ..Default::default()
-    }
-    .insert(c)
-    .await?;
-    Ok(())
-}
-
 // ----------------------------------------------------------------------------- Section 11
 
 /// One version of a catalogue.

@@ -6,13 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{Claims, Error, Partnership, ServiceContext, Violations, caller, proto_conv};
 use lscb_proto::audits::v1 as pb;
 use lscb_proto::common::v1 as cpb;
-use prost::Message;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
-use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use super::domain::{
@@ -365,78 +364,6 @@ fn recommendation_in(
         })
         .collect();
     NewRecommendation { text, actions }
-}
-
-// ------------------------------------------------------------------------------------------
-// Idempotency
-// ------------------------------------------------------------------------------------------
-
-fn request_hash<M: Message>(rpc: &str, m: &M) -> String {
-    let mut h = Sha256::new();
-    h.update(rpc.as_bytes());
-    h.update([0]);
-    h.update(m.encode_to_vec());
-    hex::encode(h.finalize())
-}
-
-/// The stored response for a replay of `key`, or `None` for a first request.
-async fn replayed<C: ConnectionTrait, R: Message + Default>(
-    c: &C,
-    partnership: &str,
-    key: &str,
-    rpc: &str,
-    hash: &str,
-) -> Result<Option<R>, Status> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    let Some((stored_rpc, stored_hash, response)) =
-        store::idem_get(c, partnership, key).await.map_err(db)?
-    else {
-        return Ok(None);
-    };
-    if stored_rpc != rpc || stored_hash != hash {
-        return Err(Error::Conflict(format!(
-            "idempotency key '{key}' was already used for a different request"
-        ))
-        .into());
-    }
-    let bytes = hex::decode(response)
-        .map_err(|e| Status::from(Error::Internal(anyhow::anyhow!("stored response: {e}"))))?;
-    R::decode(bytes.as_slice())
-        .map(Some)
-        .map_err(|e| Status::from(Error::Internal(anyhow::anyhow!("stored response: {e}"))))
-}
-
-async fn remember<C: ConnectionTrait, R: Message>(
-    c: &C,
-    partnership: &str,
-    key: &str,
-    rpc: &str,
-    hash: &str,
-    resp: &R,
-) -> Result<(), Status> {
-    if key.is_empty() {
-        return Ok(());
-    }
-    store::idem_put(
-        c,
-        partnership,
-        key,
-        rpc,
-        hash,
-        hex::encode(resp.encode_to_vec()),
-    )
-    .await
-    .map_err(|e| {
-        if lscb_platform::db::is_unique_violation(&e) {
-            Status::from(Error::Conflict(format!(
-                "idempotency key '{key}' is being used by a concurrent request; retry"
-            )))
-        } else {
-            db(e)
-        }
-    })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -904,13 +831,13 @@ impl pb::audit_service_server::AuditService for Api {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "CreateAudit", &mut req, |r| &mut r.idempotency_key)?;
         let mut v = Violations::new();
         let (audit, recs) = audit_in(&mut v, p, req.audit.as_ref());
         v.into_result()?;
-        let hash = request_hash("CreateAudit", &req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(&*txn, &p.id, &req.idempotency_key, "CreateAudit", &hash).await? {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let id = store::insert_audit(&*txn, &p.id, &audit)
@@ -925,15 +852,7 @@ impl pb::audit_service_server::AuditService for Api {
             &stored,
             &recs_of(&*txn, &p.id, SourceKind::Audit, id).await?,
         );
-        remember(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "CreateAudit",
-            &hash,
-            &out,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &out).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(out))
     }
@@ -1035,21 +954,15 @@ impl pb::audit_service_server::AuditService for Api {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "SubmitCaseReviews", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let id = id_in(&mut v, "audit_id", &req.audit_id);
         v.into_result()?;
-        let hash = request_hash("SubmitCaseReviews", &req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "SubmitCaseReviews",
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let audit = store::get_audit(&*txn, &p.id, id)
@@ -1085,15 +998,7 @@ impl pb::audit_service_server::AuditService for Api {
             case_review_ids: ids.iter().map(|i| i.to_string()).collect(),
             case_count: audit.case_count + ids.len() as u32,
         };
-        remember(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "SubmitCaseReviews",
-            &hash,
-            &out,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &out).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(out))
     }
@@ -1322,21 +1227,15 @@ impl pb::inspection_service_server::InspectionService for Api {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "CreateInspection", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let (insp, recs) = inspection_in(&mut v, p, req.inspection.as_ref());
         v.into_result()?;
-        let hash = request_hash("CreateInspection", &req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "CreateInspection",
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let id = store::insert_inspection(&*txn, &p.id, &insp)
@@ -1348,15 +1247,7 @@ impl pb::inspection_service_server::InspectionService for Api {
             &stored,
             &recs_of(&*txn, &p.id, SourceKind::Inspection, id).await?,
         );
-        remember(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "CreateInspection",
-            &hash,
-            &out,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &out).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(out))
     }
@@ -1547,21 +1438,15 @@ impl pb::learning_review_service_server::LearningReviewService for Api {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "CreateLearningReview", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let (review, recs) = learning_review_in(&mut v, p, req.review.as_ref());
         v.into_result()?;
-        let hash = request_hash("CreateLearningReview", &req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "CreateLearningReview",
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         if store::learning_review_by_reference(&*txn, &p.id, &review.reference)
@@ -1585,15 +1470,7 @@ impl pb::learning_review_service_server::LearningReviewService for Api {
             &stored,
             &recs_of(&*txn, &p.id, SourceKind::LearningReview, id).await?,
         );
-        remember(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "CreateLearningReview",
-            &hash,
-            &out,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &out).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(out))
     }
@@ -1792,7 +1669,10 @@ impl pb::action_service_server::ActionService for Api {
         let claims = caller(&request)?;
         claims.require_admin()?;
         let p = self.scope(&claims)?;
-        let req = request.into_inner();
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "AddRecommendation", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let kind = required_enum(
             &mut v,
@@ -1824,17 +1704,8 @@ impl pb::action_service_server::ActionService for Api {
         let (Some(kind), Some(rec)) = (kind, rec) else {
             return Err(Error::invalid("recommendation", "is required").into());
         };
-        let hash = request_hash("AddRecommendation", &req);
         let txn = self.ctx.db.begin_write().await.map_err(db)?;
-        if let Some(r) = replayed(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "AddRecommendation",
-            &hash,
-        )
-        .await?
-        {
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
             return Ok(Response::new(r));
         }
         let exists = match kind {
@@ -1864,15 +1735,7 @@ impl pb::action_service_server::ActionService for Api {
             .find(|r| r.text == rec.text)
             .map(|r| recommendation_out(&r))
             .ok_or_else(|| Status::internal("recommendation vanished"))?;
-        remember(
-            &*txn,
-            &p.id,
-            &req.idempotency_key,
-            "AddRecommendation",
-            &hash,
-            &out,
-        )
-        .await?;
+        idempotency::complete(idem.as_ref(), &*txn, &out).await?;
         txn.commit().await.map_err(db)?;
         Ok(Response::new(out))
     }

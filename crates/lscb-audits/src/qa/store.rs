@@ -1,5 +1,5 @@
 //! The only module of part 1 that knows sea-orm: reads and writes of audits, case reviews,
-//! inspections, learning reviews, recommendations, actions and idempotency records. Every
+//! inspections, learning reviews, recommendations and actions. Every
 //! function is scoped by partnership and takes any connection, so writes run inside the
 //! caller's transaction (`&*txn`) and reads on `db.conn()`.
 
@@ -20,9 +20,7 @@ use super::domain::{
     Action, ActionStatus, Audit, AuditStatus, AuditType, CaseReview, Inspection, Inspectorate,
     LearningReview, NewRecommendation, Recommendation, ReviewStatus, ReviewType,
 };
-use super::entity::{
-    action, audit, case_review, idempotency, inspection, learning_review, recommendation,
-};
+use super::entity::{action, audit, case_review, inspection, learning_review, recommendation};
 
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
@@ -47,44 +45,6 @@ fn paged<E: EntityTrait>(q: Select<E>, page: Page) -> Select<E> {
         Some((offset, limit)) => q.offset(offset).limit(limit),
         None => q,
     }
-}
-
-// ------------------------------------------------------------------------------------------
-// Idempotency
-// ------------------------------------------------------------------------------------------
-
-/// The stored (rpc, request hash, response hex) for a key.
-pub(crate) async fn idem_get<C: ConnectionTrait>(
-    c: &C,
-    partnership: &str,
-    key: &str,
-) -> Result<Option<(String, String, String)>, DbErr> {
-    Ok(
-        idempotency::Entity::find_by_id((partnership.to_string(), key.to_string()))
-            .one(c)
-            .await?
-            .map(|m| (m.rpc, m.request_hash, m.response)),
-    )
-}
-
-pub(crate) async fn idem_put<C: ConnectionTrait>(
-    c: &C,
-    partnership: &str,
-    key: &str,
-    rpc: &str,
-    hash: &str,
-    response_hex: String,
-) -> Result<(), DbErr> {
-    idempotency::ActiveModel {
-        partnership: Set(partnership.into()),
-        idem_key: Set(key.into()),
-        rpc: Set(rpc.into()),
-        request_hash: Set(hash.into()),
-        response: Set(response_hex),
-    }
-    .insert(c)
-    .await?;
-    Ok(())
 }
 
 // ------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 pub mod assurance_doc;
 pub mod board_record;
 pub mod body;
-pub mod idempotency;
 pub mod meeting;
 pub mod s11_catalogue;
 pub mod s11_gap_action;

@@ -3,7 +3,6 @@
 pub mod action;
 pub mod audit;
 pub mod case_review;
-pub mod idempotency;
 pub mod inspection;
 pub mod learning_review;
 pub mod recommendation;

@@ -2,14 +2,13 @@
 //! requests into domain values (every bad field named), checks the caller, and calls the
 //! store inside one transaction per write.
 
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{
     Claims, Error, Partnership, Period, Result, ServiceContext, Violations, caller, proto_conv,
 };
 use lscb_proto::common::v1 as common;
 use lscb_proto::finance::v1 as pb;
 use lscb_proto::finance::v1::finance_service_server::FinanceService;
-use prost::Message;
-use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 
 use crate::domain::{
@@ -56,23 +55,16 @@ impl FinanceApi {
         claims: &Claims,
         start_year: i32,
         changes: Vec<Change<R>>,
-        idempotency_key: &str,
-        request_hash: String,
-    ) -> Result<pb::PutSummary> {
+        idem: Option<&Idempotency>,
+    ) -> Result<pb::PutSummary, Status> {
         let partnership = claims.partnership.as_str();
         let actor = claims.actor();
-        let txn = self.ctx.db.begin_write().await?;
-        // Lock the year first, so that concurrent requests with one idempotency key see
-        // each other's stored response (PostgreSQL) rather than both doing the work.
-        let status = store::lock_year_for_write(&*txn, partnership, start_year, &actor).await?;
-        let key = idempotency_key.trim();
-        if !key.is_empty()
-            && let Some(stored) =
-                store::idempotent_response(&*txn, partnership, key, &request_hash).await?
-        {
-            // Nothing changed: dropping the transaction rolls back a year created above.
-            return decode_summary(&stored);
+        let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
+        // The key first: a concurrent request with it waits here for this one's answer.
+        if let Some(stored) = idempotency::claim(idem, &*txn).await? {
+            return Ok(stored);
         }
+        let status = store::lock_year_for_write(&*txn, partnership, start_year, &actor).await?;
         store::ensure_open(status, start_year)?;
         let s = store::put(&*txn, partnership, start_year, &actor, changes).await?;
         let summary = pb::PutSummary {
@@ -81,34 +73,10 @@ impl FinanceApi {
             unchanged: s.unchanged,
             removed: s.removed,
         };
-        if !key.is_empty() {
-            store::remember_response(
-                &*txn,
-                partnership,
-                key,
-                &request_hash,
-                &hex::encode(summary.encode_to_vec()),
-            )
-            .await?;
-        }
-        txn.commit().await?;
+        idempotency::complete(idem, &*txn, &summary).await?;
+        txn.commit().await.map_err(Error::from)?;
         Ok(summary)
     }
-}
-
-fn decode_summary(stored: &str) -> Result<pb::PutSummary> {
-    let bytes = hex::decode(stored)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("stored response is not hex: {e}")))?;
-    pb::PutSummary::decode(bytes.as_slice())
-        .map_err(|e| Error::Internal(anyhow::anyhow!("stored response does not decode: {e}")))
-}
-
-fn request_hash(rpc: &str, msg: &impl Message) -> String {
-    let mut h = Sha256::new();
-    h.update(rpc.as_bytes());
-    h.update([0]);
-    h.update(msg.encode_to_vec());
-    hex::encode(h.finalize())
 }
 
 /// Parses the `year` field: a financial year.
@@ -346,8 +314,10 @@ impl FinanceService for FinanceApi {
         request: Request<pb::PutContributionsRequest>,
     ) -> Result<Response<pb::PutContributionsResponse>, Status> {
         let (claims, p) = self.admin(&request)?;
-        let req = request.into_inner();
-        let hash = request_hash("PutContributions", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&claims.partnership, "PutContributions", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let year = year_field(&mut v, req.year.as_ref());
         check_rows(&mut v, "contributions", req.contributions.len());
@@ -373,13 +343,7 @@ impl FinanceService for FinanceApi {
         };
         let changes = changes.into_iter().map(|(_, c)| c).collect();
         let s = self
-            .put_records(
-                &claims,
-                year.financial_year_start(),
-                changes,
-                &req.idempotency_key,
-                hash,
-            )
+            .put_records(&claims, year.financial_year_start(), changes, idem.as_ref())
             .await?;
         Ok(Response::new(pb::PutContributionsResponse {
             summary: Some(s),
@@ -391,8 +355,10 @@ impl FinanceService for FinanceApi {
         request: Request<pb::PutIncomeRequest>,
     ) -> Result<Response<pb::PutIncomeResponse>, Status> {
         let (claims, _p) = self.admin(&request)?;
-        let req = request.into_inner();
-        let hash = request_hash("PutIncome", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&claims.partnership, "PutIncome", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let year = year_field(&mut v, req.year.as_ref());
         check_rows(&mut v, "lines", req.lines.len());
@@ -421,13 +387,7 @@ impl FinanceService for FinanceApi {
         };
         let changes = changes.into_iter().map(|(_, c)| c).collect();
         let s = self
-            .put_records(
-                &claims,
-                year.financial_year_start(),
-                changes,
-                &req.idempotency_key,
-                hash,
-            )
+            .put_records(&claims, year.financial_year_start(), changes, idem.as_ref())
             .await?;
         Ok(Response::new(pb::PutIncomeResponse { summary: Some(s) }))
     }
@@ -438,8 +398,10 @@ impl FinanceService for FinanceApi {
     ) -> Result<Response<pb::PutExpenditureResponse>, Status> {
         let (claims, _p) = self.admin(&request)?;
         let cats = self.expenditure_categories(&claims.partnership).await?;
-        let req = request.into_inner();
-        let hash = request_hash("PutExpenditure", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&claims.partnership, "PutExpenditure", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let year = year_field(&mut v, req.year.as_ref());
         check_rows(&mut v, "lines", req.lines.len());
@@ -463,13 +425,7 @@ impl FinanceService for FinanceApi {
         };
         let changes = changes.into_iter().map(|(_, c)| c).collect();
         let s = self
-            .put_records(
-                &claims,
-                year.financial_year_start(),
-                changes,
-                &req.idempotency_key,
-                hash,
-            )
+            .put_records(&claims, year.financial_year_start(), changes, idem.as_ref())
             .await?;
         Ok(Response::new(pb::PutExpenditureResponse {
             summary: Some(s),
@@ -481,8 +437,10 @@ impl FinanceService for FinanceApi {
         request: Request<pb::PutInKindRequest>,
     ) -> Result<Response<pb::PutInKindResponse>, Status> {
         let (claims, p) = self.admin(&request)?;
-        let req = request.into_inner();
-        let hash = request_hash("PutInKind", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&claims.partnership, "PutInKind", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let year = year_field(&mut v, req.year.as_ref());
         check_rows(&mut v, "items", req.items.len());
@@ -512,13 +470,7 @@ impl FinanceService for FinanceApi {
         };
         let changes = changes.into_iter().map(|(_, c)| c).collect();
         let s = self
-            .put_records(
-                &claims,
-                year.financial_year_start(),
-                changes,
-                &req.idempotency_key,
-                hash,
-            )
+            .put_records(&claims, year.financial_year_start(), changes, idem.as_ref())
             .await?;
         Ok(Response::new(pb::PutInKindResponse { summary: Some(s) }))
     }
@@ -528,8 +480,10 @@ impl FinanceService for FinanceApi {
         request: Request<pb::PutPlannedChangesRequest>,
     ) -> Result<Response<pb::PutPlannedChangesResponse>, Status> {
         let (claims, _p) = self.admin(&request)?;
-        let req = request.into_inner();
-        let hash = request_hash("PutPlannedChanges", &req);
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&claims.partnership, "PutPlannedChanges", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         let year = year_field(&mut v, req.year.as_ref());
         check_rows(&mut v, "changes", req.changes.len());
@@ -567,13 +521,7 @@ impl FinanceService for FinanceApi {
         };
         let changes = changes.into_iter().map(|(_, c)| c).collect();
         let s = self
-            .put_records(
-                &claims,
-                year.financial_year_start(),
-                changes,
-                &req.idempotency_key,
-                hash,
-            )
+            .put_records(&claims, year.financial_year_start(), changes, idem.as_ref())
             .await?;
         Ok(Response::new(pb::PutPlannedChangesResponse {
             summary: Some(s),

@@ -1,5 +1,5 @@
 //! The only module that knows sea-orm: loads a partnership's ledger, writes records with
-//! their field-by-field history, closes and reopens years, and keeps idempotency keys.
+//! their field-by-field history and closes and reopens years.
 //! Every query is scoped by partnership.
 
 use std::collections::BTreeMap;
@@ -18,8 +18,7 @@ use crate::domain::{
     PlannedChange, PutSummary, Record, YearLines, YearRecord, YearStatus, diff,
 };
 use crate::entity::{
-    category, contribution, expenditure_line, history, idempotency, in_kind, income_line,
-    planned_change, year,
+    category, contribution, expenditure_line, history, in_kind, income_line, planned_change, year,
 };
 
 fn now() -> String {
@@ -642,50 +641,6 @@ pub async fn history<C: ConnectionTrait>(
             .collect(),
         total,
     ))
-}
-
-/// The stored response of an earlier request with this key: `None` when the key is new;
-/// `Conflict` when it was used for a different request.
-pub async fn idempotent_response<C: ConnectionTrait>(
-    conn: &C,
-    partnership: &str,
-    key: &str,
-    request_hash: &str,
-) -> Result<Option<String>> {
-    let m = idempotency::Entity::find()
-        .filter(idempotency::Column::Partnership.eq(partnership))
-        .filter(idempotency::Column::IdemKey.eq(key))
-        .one(conn)
-        .await?;
-    match m {
-        None => Ok(None),
-        Some(m) if m.request_hash == request_hash => Ok(Some(m.response)),
-        Some(_) => Err(Error::Conflict(format!(
-            "idempotency key '{key}' was already used for a different request"
-        ))),
-    }
-}
-
-/// Stores the response of a request made with an idempotency key.
-pub async fn remember_response<C: ConnectionTrait>(
-    conn: &C,
-    partnership: &str,
-    key: &str,
-    request_hash: &str,
-    response: &str,
-) -> Result<()> {
-    idempotency::ActiveModel {
-        partnership: Set(partnership.to_string()),
-        idem_key: Set(key.to_string()),
-        request_hash: Set(request_hash.to_string()),
-        response: Set(response.to_string()),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(db_err)?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ pub mod category;
 pub mod contribution;
 pub mod expenditure_line;
 pub mod history;
-pub mod idempotency;
 pub mod in_kind;
 pub mod income_line;
 pub mod planned_change;

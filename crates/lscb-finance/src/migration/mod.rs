@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_budget;
+mod m0002_idempotency;
 
 /// The service's migrations, in order.
 #[derive(Debug)]
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_budget::Migration)]
+        vec![
+            Box::new(m0001_budget::Migration),
+            Box::new(m0002_idempotency::Migration),
+        ]
     }
 }

@@ -371,7 +371,9 @@ fn line_chart(c: &Chart, x: &[String], series: &[(String, Vec<Option<f64>>)]) ->
 fn bar_chart(c: &Chart, bars: &[(String, f64)]) -> (String, f64) {
     let mut out = String::new();
     let unit = c.unit;
-    let max_chars = (230.0 / (FONT * CHAR_EM)) as usize;
+    // Long lists of categories get a wider label column, so that fewer labels wrap.
+    let label_room = if bars.len() > 12 { 330.0 } else { 230.0 };
+    let max_chars = (label_room / (FONT * CHAR_EM)) as usize;
     let wrapped: Vec<Vec<String>> = bars.iter().map(|(l, _)| wrap(l, max_chars)).collect();
     let label_w = wrapped
         .iter()
@@ -405,9 +407,13 @@ fn bar_chart(c: &Chart, bars: &[(String, f64)]) -> (String, f64) {
     }
     let (x_lo, x_hi) = (xs[0], *xs.last().unwrap_or(&1.0));
     let xof = |v: f64| left + (v - x_lo) / (x_hi - x_lo).max(f64::EPSILON) * (right - left);
+    // Long lists of categories (every agency's contribution) pack their rows closer, so the
+    // chart fits beside the text before it instead of leaving half a page empty.
+    let min_row = if bars.len() > 12 { 25.0 } else { 32.0 };
+    let bar_h = if bars.len() > 12 { 15.0 } else { 18.0 };
     let rows: Vec<f64> = wrapped
         .iter()
-        .map(|l| (l.len().max(1) as f64 * LINE + 10.0).max(32.0))
+        .map(|l| (l.len().max(1) as f64 * LINE + 6.0).max(min_row))
         .collect();
     let bottom = top + rows.iter().sum::<f64>();
     for v in &xs {
@@ -436,9 +442,9 @@ fn bar_chart(c: &Chart, bars: &[(String, f64)]) -> (String, f64) {
         let (x0, x1) = (xof(0.0_f64.max(x_lo)), xof(*v));
         let _ = writeln!(
             out,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"18\" fill=\"{}\"/>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar_h}\" fill=\"{}\"/>",
             x0.min(x1),
-            mid - 9.0,
+            mid - bar_h / 2.0,
             (x1 - x0).abs().max(1.0),
             COLOURS[0]
         );

@@ -19,7 +19,7 @@ use lscb_proto::report::v1 as rep;
 
 /// Most pages the full reference report may print to. Before the print layout it printed 48
 /// A4 pages (50 in the count) and then 44; with the whole reference report (Part 1's
-/// context, governance, child deaths, vulnerable groups, the board's plan) it prints 53. The
+/// context, governance, child deaths, vulnerable groups, the board's plan) it prints 57. The
 /// budget leaves a few pages for narrative a board adds; docs/reports.md records it.
 const FULL_PAGE_BUDGET: u32 = 60;
 /// Most pages of the young people's edition (the limit).

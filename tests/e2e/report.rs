@@ -827,3 +827,49 @@ async fn another_partnership_sees_none_of_it() {
     assert!(!err.message().contains("2,031"));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_year_holding_only_the_boards_own_record_is_reported() {
+    // The board recorded its child death reviews for 2017-18 and nothing else: the year has
+    // data, so it is assembled (not refused as empty) and prints the reviews.
+    let app = TestApp::spawn().await;
+    let mut board =
+        au::board_service_client::BoardServiceClient::new(client(&app, ServiceKind::Audits).await);
+    board
+        .record_child_death_reviews(au::RecordChildDeathReviewsRequest {
+            year: period("2017-18"),
+            deaths_from: "2016-04-01".into(),
+            deaths_to: "2017-03-31".into(),
+            by_category: vec![au::CategoryCount {
+                code: "infection".into(),
+                label: "Infection".into(),
+                count: 12,
+            }],
+            with_modifiable_factors: 3,
+            idempotency_key: "cdop-2017-18".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut c = reports(&app, app.admin()).await;
+    let mut req = tonic::Request::new(rep::AssembleReportRequest {
+        year: "2017-18".into(),
+        format: rep::ReportFormat::Markdown as i32,
+        ..Default::default()
+    });
+    req.set_timeout(Duration::from_secs(20));
+    let r = c.assemble_report(req).await.unwrap().into_inner();
+    assert!(
+        r.content.contains(
+            "The Child Death Overview Panel reviewed 12 deaths that occurred between 1 April 2016 and 31 March 2017. Modifiable factors were identified in 3 of the reviews (25%)."
+        ),
+        "{}",
+        r.content
+    );
+    assert!(
+        !r.complete,
+        "indicators, training and finance hold nothing for 2017-18"
+    );
+    assert!(!r.failed_sources.contains(&"audits".to_string()));
+    app.shutdown().await;
+}

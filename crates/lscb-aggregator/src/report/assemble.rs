@@ -95,6 +95,10 @@ pub fn holds_data(i: &Inputs, source: &str) -> bool {
                     })
                 })
                 || !d.surveys.is_empty()
+                // The board's own record of the year (plan, register, child death reviews).
+                || d.board.plan.is_some()
+                || d.board.register.is_some()
+                || d.board.child_deaths.is_some()
         }),
         // Training reach is cumulative over the programme's life, so only delivery counts.
         "training" => i

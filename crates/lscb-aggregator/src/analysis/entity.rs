@@ -99,26 +99,3 @@ pub mod pledge {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
-
-/// Idempotency keys of write requests: the request's hash and the record it created.
-pub mod idempotency {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "an_idempotency")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub partnership: String,
-        pub rpc: String,
-        pub idempotency_key: String,
-        pub request_hash: String,
-        pub record_id: i64,
-        pub created_at: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}

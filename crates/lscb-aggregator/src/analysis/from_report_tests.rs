@@ -211,7 +211,6 @@ async fn part4_for_report_uses_the_stored_override_and_pledges() {
                     author: "chair".into(),
                     decided_on: NaiveDate::from_ymd_opt(2016, 7, 12).unwrap(),
                 },
-                None,
             )
             .await
             .unwrap();
@@ -230,7 +229,6 @@ async fn part4_for_report_uses_the_stored_override_and_pledges() {
                     }],
                     author: "chair".into(),
                 },
-                None,
             )
             .await
             .unwrap();

@@ -3,6 +3,7 @@
 //! do the rest.
 
 use chrono::{NaiveDate, Utc};
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{Error, ServiceContext, Violations, caller, proto_conv};
 use lscb_proto::report::v1 as pb;
 use lscb_proto::report::v1::analysis_service_server::AnalysisService;
@@ -12,7 +13,7 @@ use super::domain::*;
 use super::facts::{Facts, SourceRef};
 use super::narrative;
 use super::rules::{DEFAULT_RULES_TOML, QuestionKey, Rules};
-use super::store::{Idem, Store};
+use super::store::Store;
 
 /// The analysis API.
 #[derive(Debug, Clone)]
@@ -46,6 +47,23 @@ impl AnalysisApi {
     pub fn with_reports(mut self, reports: crate::report::grpc::ReportApi) -> Self {
         self.reports = Some(std::sync::Arc::new(reports));
         self
+    }
+
+    /// Runs `write` in one write transaction behind the request's idempotency key (claimed
+    /// first): a replay gets the first answer, and nothing is stored twice.
+    async fn keyed<T: prost::Message + Default>(
+        &self,
+        idem: Option<&Idempotency>,
+        write: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, Error>,
+    ) -> Result<Response<T>, Status> {
+        let txn = self.ctx.db.begin_write().await.map_err(Error::from)?;
+        if let Some(r) = idempotency::claim(idem, &*txn).await? {
+            return Ok(Response::new(r));
+        }
+        let answer = write(&txn).await?;
+        idempotency::complete(idem, &*txn, &answer).await?;
+        txn.commit().await.map_err(Error::from)?;
+        Ok(Response::new(answer))
     }
 }
 
@@ -198,27 +216,6 @@ pub fn analysis_pb(p: &Part4) -> pb::Analysis {
     }
 }
 
-/// The idempotency of a write: the caller's key (if any) and a hash of the request without
-/// it, so a replay is recognised and a reused key with other content refused.
-fn idem<M: prost::Message + Clone>(
-    rpc: &'static str,
-    req: &M,
-    key: &str,
-    clear: impl FnOnce(&mut M),
-) -> Option<Idem> {
-    use sha2::Digest;
-    if key.trim().is_empty() {
-        return None;
-    }
-    let mut bare = req.clone();
-    clear(&mut bare);
-    Some(Idem {
-        rpc,
-        key: key.trim().to_string(),
-        hash: hex::encode(sha2::Sha256::digest(bare.encode_to_vec())),
-    })
-}
-
 fn year(
     v: &mut Violations,
     field: &str,
@@ -349,10 +346,8 @@ impl AnalysisService for AnalysisApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
-        let req = request.into_inner();
-        let idem = idem("SetOverride", &req, &req.idempotency_key, |r| {
-            r.idempotency_key.clear()
-        });
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "SetOverride", &mut req, |r| &mut r.idempotency_key)?;
         let mut v = Violations::new();
         let y = year(&mut v, "year", req.year.as_ref());
         let question = match req.question.as_str() {
@@ -400,8 +395,11 @@ impl AnalysisService for AnalysisApi {
             author: claims.sub.clone(),
             decided_on,
         };
-        let (id, o) = self.store.add_override(&p.id, &o, idem.as_ref()).await?;
-        Ok(Response::new(override_pb(id, &o)))
+        self.keyed(idem.as_ref(), async |txn| {
+            let (id, o) = self.store.insert_override(txn, &p.id, &o).await?;
+            Ok(override_pb(id, &o))
+        })
+        .await
     }
 
     async fn list_overrides(
@@ -426,10 +424,8 @@ impl AnalysisService for AnalysisApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
-        let req = request.into_inner();
-        let idem = idem("AddChallenge", &req, &req.idempotency_key, |r| {
-            r.idempotency_key.clear()
-        });
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "AddChallenge", &mut req, |r| &mut r.idempotency_key)?;
         let mut v = Violations::new();
         let y = year(&mut v, "year", req.year.as_ref());
         v.ensure(!req.text.trim().is_empty(), "text", "is required");
@@ -441,19 +437,22 @@ impl AnalysisService for AnalysisApi {
             );
         }
         v.into_result()?;
-        let c = self
-            .store
-            .add_challenge(
-                &p.id,
-                &y.unwrap_or_default(),
-                req.number,
-                req.text.trim(),
-                &req.evidence_ids,
-                &claims.sub,
-                idem.as_ref(),
-            )
-            .await?;
-        Ok(Response::new(challenge_pb(&c)))
+        self.keyed(idem.as_ref(), async |txn| {
+            let c = self
+                .store
+                .insert_challenge(
+                    txn,
+                    &p.id,
+                    &y.unwrap_or_default(),
+                    req.number,
+                    req.text.trim(),
+                    &req.evidence_ids,
+                    &claims.sub,
+                )
+                .await?;
+            Ok(challenge_pb(&c))
+        })
+        .await
     }
 
     async fn record_challenge_progress(
@@ -463,10 +462,10 @@ impl AnalysisService for AnalysisApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
-        let req = request.into_inner();
-        let idem = idem("RecordChallengeProgress", &req, &req.idempotency_key, |r| {
-            r.idempotency_key.clear()
-        });
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "RecordChallengeProgress", &mut req, |r| {
+            &mut r.idempotency_key
+        })?;
         let mut v = Violations::new();
         v.ensure(req.challenge_id > 0, "challenge_id", "is required");
         let y = year(&mut v, "year", req.year.as_ref());
@@ -491,22 +490,21 @@ impl AnalysisService for AnalysisApi {
         let (Some(y), Some(status)) = (y, status) else {
             return Err(Error::invalid("status", "is required").into());
         };
-        let c = self
-            .store
-            .add_progress(
-                &p.id,
-                req.challenge_id,
-                &ChallengeProgress {
-                    year: y,
-                    status,
-                    note: req.note.trim().to_string(),
-                    author: claims.sub.clone(),
-                    recorded_on,
-                },
-                idem.as_ref(),
-            )
-            .await?;
-        Ok(Response::new(challenge_pb(&c)))
+        let progress = ChallengeProgress {
+            year: y,
+            status,
+            note: req.note.trim().to_string(),
+            author: claims.sub.clone(),
+            recorded_on,
+        };
+        self.keyed(idem.as_ref(), async |txn| {
+            let c = self
+                .store
+                .insert_progress(txn, &p.id, req.challenge_id, &progress)
+                .await?;
+            Ok(challenge_pb(&c))
+        })
+        .await
     }
 
     async fn list_challenges(
@@ -531,33 +529,28 @@ impl AnalysisService for AnalysisApi {
         let claims = caller(&request)?;
         let p = self.ctx.partnership(&claims)?;
         claims.require_admin()?;
-        let req = request.into_inner();
-        let idem = idem("AddPledge", &req, &req.idempotency_key, |r| {
-            r.idempotency_key.clear()
-        });
+        let mut req = request.into_inner();
+        let idem = Idempotency::of(&p.id, "AddPledge", &mut req, |r| &mut r.idempotency_key)?;
         let mut v = Violations::new();
         let y = year(&mut v, "plan_year", req.plan_year.as_ref());
         v.ensure(!req.priority.trim().is_empty(), "priority", "is required");
         v.ensure(!req.text.trim().is_empty(), "text", "is required");
         let ts = targets(&mut v, &req.targets);
         v.into_result()?;
-        let pledge = self
-            .store
-            .add_pledge(
-                &p.id,
-                &Pledge {
-                    id: 0,
-                    plan_year: y.unwrap_or_default(),
-                    priority: req.priority.trim().to_string(),
-                    number: req.number,
-                    text: req.text.trim().to_string(),
-                    targets: ts,
-                    author: claims.sub.clone(),
-                },
-                idem.as_ref(),
-            )
-            .await?;
-        Ok(Response::new(pledge_pb(&pledge)))
+        let pledge = Pledge {
+            id: 0,
+            plan_year: y.unwrap_or_default(),
+            priority: req.priority.trim().to_string(),
+            number: req.number,
+            text: req.text.trim().to_string(),
+            targets: ts,
+            author: claims.sub.clone(),
+        };
+        self.keyed(idem.as_ref(), async |txn| {
+            let stored = self.store.insert_pledge(txn, &p.id, &pledge).await?;
+            Ok(pledge_pb(&stored))
+        })
+        .await
     }
 
     async fn list_pledges(

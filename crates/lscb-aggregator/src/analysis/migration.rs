@@ -4,7 +4,11 @@ use sea_orm_migration::prelude::*;
 
 /// The analysis module's migrations, in order.
 pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(MAnalysisTables), Box::new(MAnalysisIdempotency)]
+    vec![
+        Box::new(MAnalysisTables),
+        Box::new(MAnalysisIdempotency),
+        Box::new(MSharedIdempotency),
+    ]
 }
 
 #[derive(Debug)]
@@ -192,5 +196,30 @@ impl MigrationTrait for MAnalysisIdempotency {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Alias::new("an_idempotency")).to_owned())
             .await
+    }
+}
+
+/// The aggregator's `idempotency` table (`lscb_platform::idempotency`), shared by the analysis
+/// and report modules. `an_idempotency` stays as it was: it held the id of the record a key
+/// created, not the answer, and its hashes left out the RPC, so its rows cannot be carried
+/// over; a key used before this migration is not recognised after it.
+#[derive(Debug)]
+struct MSharedIdempotency;
+
+impl MigrationName for MSharedIdempotency {
+    fn name(&self) -> &str {
+        "m_an_0003_shared_idempotency"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for MSharedIdempotency {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        lscb_platform::idempotency::create_table(m.get_connection()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        lscb_platform::idempotency::drop_table(m.get_connection()).await
     }
 }

@@ -4,76 +4,16 @@
 
 use chrono::{NaiveDate, Utc};
 use lscb_platform::{Db, Error, Result, db::is_unique_violation};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 use super::domain::{
     Authored, Challenge, ChallengeProgress, ChallengeStatus, Judgement, Override, Pledge,
 };
-use super::entity::{challenge, challenge_progress, idempotency, judgement_override, pledge};
+use super::entity::{challenge, challenge_progress, judgement_override, pledge};
 use super::rules::QuestionKey;
-
-/// A write request's idempotency: which RPC, the caller's key and a hash of the request.
-#[derive(Debug, Clone)]
-pub struct Idem {
-    pub rpc: &'static str,
-    pub key: String,
-    pub hash: String,
-}
-
-/// The record an earlier request with the same key created; `ALREADY_EXISTS` when the key
-/// was used for a different request.
-async fn replayed(
-    txn: &sea_orm::DatabaseTransaction,
-    partnership: &str,
-    idem: Option<&Idem>,
-) -> Result<Option<i64>> {
-    let Some(i) = idem else { return Ok(None) };
-    let row = idempotency::Entity::find()
-        .filter(idempotency::Column::Partnership.eq(partnership))
-        .filter(idempotency::Column::Rpc.eq(i.rpc))
-        .filter(idempotency::Column::IdempotencyKey.eq(&i.key))
-        .one(txn)
-        .await?;
-    match row {
-        Some(r) if r.request_hash == i.hash => Ok(Some(r.record_id)),
-        Some(_) => Err(Error::Conflict(format!(
-            "idempotency key '{}' was already used for a different {} request",
-            i.key, i.rpc
-        ))),
-        None => Ok(None),
-    }
-}
-
-async fn remember(
-    txn: &sea_orm::DatabaseTransaction,
-    partnership: &str,
-    idem: Option<&Idem>,
-    record_id: i64,
-) -> Result<()> {
-    let Some(i) = idem else { return Ok(()) };
-    idempotency::ActiveModel {
-        partnership: Set(partnership.to_string()),
-        rpc: Set(i.rpc.to_string()),
-        idempotency_key: Set(i.key.clone()),
-        request_hash: Set(i.hash.clone()),
-        record_id: Set(record_id),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::Conflict(format!(
-                "a request with idempotency key '{}' is in progress; retry it",
-                i.key
-            ))
-        } else {
-            e.into()
-        }
-    })?;
-    Ok(())
-}
 
 /// The analysis store over the aggregator's database.
 #[derive(Debug, Clone)]
@@ -124,23 +64,81 @@ fn pledge_from(m: pledge::Model) -> Result<Pledge> {
     })
 }
 
+/// One challenge of the partnership with its progress, read on `c`; `NOT_FOUND` otherwise.
+async fn challenge_on<C: ConnectionTrait>(c: &C, partnership: &str, id: i64) -> Result<Challenge> {
+    let m = challenge::Entity::find_by_id(id)
+        .filter(challenge::Column::Partnership.eq(partnership))
+        .one(c)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("challenge {id} not found")))?;
+    let mut v = with_progress(c, vec![m]).await?;
+    v.pop().ok_or_else(|| corrupt("challenge"))
+}
+
+async fn with_progress<C: ConnectionTrait>(
+    c: &C,
+    ms: Vec<challenge::Model>,
+) -> Result<Vec<Challenge>> {
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let progress = if ids.is_empty() {
+        vec![]
+    } else {
+        challenge_progress::Entity::find()
+            .filter(challenge_progress::Column::ChallengeId.is_in(ids))
+            .order_by_asc(challenge_progress::Column::Id)
+            .all(c)
+            .await?
+    };
+    ms.into_iter()
+        .map(|m| {
+            let progress = progress
+                .iter()
+                .filter(|p| p.challenge_id == m.id)
+                .map(|p| {
+                    Ok(ChallengeProgress {
+                        year: p.year.clone(),
+                        status: ChallengeStatus::parse(&p.status)
+                            .ok_or_else(|| corrupt("status"))?,
+                        note: p.note.clone(),
+                        author: p.author.clone(),
+                        recorded_on: parse_date(&p.recorded_on)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Challenge {
+                id: m.id,
+                year: m.year,
+                number: m.number as u32,
+                text: m.text,
+                evidence_ids: serde_json::from_str(&m.evidence_ids)
+                    .map_err(|_| corrupt("evidence ids"))?,
+                author: m.author,
+                progress,
+            })
+        })
+        .collect()
+}
+
 impl Store {
     pub fn new(db: Db) -> Self {
         Self { db }
     }
 
     /// Records an override; earlier ones for the same question are kept.
-    pub async fn add_override(
+    pub async fn add_override(&self, partnership: &str, o: &Override) -> Result<(i64, Override)> {
+        let txn = self.db.begin_write().await?;
+        let r = self.insert_override(&txn, partnership, o).await?;
+        txn.commit().await?;
+        Ok(r)
+    }
+
+    /// [`Store::add_override`] inside the caller's write transaction.
+    pub async fn insert_override(
         &self,
+        txn: &DatabaseTransaction,
         partnership: &str,
         o: &Override,
-        idem: Option<&Idem>,
     ) -> Result<(i64, Override)> {
-        let txn = self.db.begin_write().await?;
-        if let Some(id) = replayed(&txn, partnership, idem).await? {
-            drop(txn);
-            return self.override_by_id(partnership, id).await;
-        }
         let m = judgement_override::ActiveModel {
             partnership: Set(partnership.to_string()),
             year: Set(o.year.clone()),
@@ -156,20 +154,9 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(txn)
         .await?;
-        remember(&txn, partnership, idem, m.id).await?;
-        txn.commit().await?;
         Ok((m.id, o.clone()))
-    }
-
-    async fn override_by_id(&self, partnership: &str, id: i64) -> Result<(i64, Override)> {
-        let m = judgement_override::Entity::find_by_id(id)
-            .filter(judgement_override::Column::Partnership.eq(partnership))
-            .one(self.db.conn())
-            .await?
-            .ok_or_else(|| Error::not_found(format!("override {id} not found")))?;
-        override_from(m)
     }
 
     /// A year's overrides, oldest first.
@@ -187,7 +174,6 @@ impl Store {
 
     /// Adds a challenge; `number` 0 takes the next free number. A taken number is
     /// `ALREADY_EXISTS`.
-    #[allow(clippy::too_many_arguments)]
     pub async fn add_challenge(
         &self,
         partnership: &str,
@@ -196,19 +182,33 @@ impl Store {
         text: &str,
         evidence_ids: &[String],
         author: &str,
-        idem: Option<&Idem>,
     ) -> Result<Challenge> {
         let txn = self.db.begin_write().await?;
-        if let Some(id) = replayed(&txn, partnership, idem).await? {
-            drop(txn);
-            return self.challenge(partnership, id).await;
-        }
+        let c = self
+            .insert_challenge(&txn, partnership, year, number, text, evidence_ids, author)
+            .await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+
+    /// [`Store::add_challenge`] inside the caller's write transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_challenge(
+        &self,
+        txn: &DatabaseTransaction,
+        partnership: &str,
+        year: &str,
+        number: u32,
+        text: &str,
+        evidence_ids: &[String],
+        author: &str,
+    ) -> Result<Challenge> {
         let number = if number == 0 {
             let last = challenge::Entity::find()
                 .filter(challenge::Column::Partnership.eq(partnership))
                 .filter(challenge::Column::Year.eq(year))
                 .order_by_desc(challenge::Column::Number)
-                .one(&*txn)
+                .one(txn)
                 .await?;
             last.map(|c| c.number + 1).unwrap_or(1)
         } else {
@@ -224,7 +224,7 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(txn)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -233,61 +233,12 @@ impl Store {
                 e.into()
             }
         })?;
-        remember(&txn, partnership, idem, m.id).await?;
-        txn.commit().await?;
-        self.challenge(partnership, m.id).await
+        challenge_on(txn, partnership, m.id).await
     }
 
     /// One challenge of the partnership with its progress; `NOT_FOUND` otherwise.
     pub async fn challenge(&self, partnership: &str, id: i64) -> Result<Challenge> {
-        let m = challenge::Entity::find_by_id(id)
-            .filter(challenge::Column::Partnership.eq(partnership))
-            .one(self.db.conn())
-            .await?
-            .ok_or_else(|| Error::not_found(format!("challenge {id} not found")))?;
-        let mut v = self.with_progress(vec![m]).await?;
-        v.pop().ok_or_else(|| corrupt("challenge"))
-    }
-
-    async fn with_progress(&self, ms: Vec<challenge::Model>) -> Result<Vec<Challenge>> {
-        let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
-        let progress = if ids.is_empty() {
-            vec![]
-        } else {
-            challenge_progress::Entity::find()
-                .filter(challenge_progress::Column::ChallengeId.is_in(ids))
-                .order_by_asc(challenge_progress::Column::Id)
-                .all(self.db.conn())
-                .await?
-        };
-        ms.into_iter()
-            .map(|m| {
-                let progress = progress
-                    .iter()
-                    .filter(|p| p.challenge_id == m.id)
-                    .map(|p| {
-                        Ok(ChallengeProgress {
-                            year: p.year.clone(),
-                            status: ChallengeStatus::parse(&p.status)
-                                .ok_or_else(|| corrupt("status"))?,
-                            note: p.note.clone(),
-                            author: p.author.clone(),
-                            recorded_on: parse_date(&p.recorded_on)?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Challenge {
-                    id: m.id,
-                    year: m.year,
-                    number: m.number as u32,
-                    text: m.text,
-                    evidence_ids: serde_json::from_str(&m.evidence_ids)
-                        .map_err(|_| corrupt("evidence ids"))?,
-                    author: m.author,
-                    progress,
-                })
-            })
-            .collect()
+        challenge_on(self.db.conn(), partnership, id).await
     }
 
     /// Appends progress to a challenge. The progress year must come after the year that set
@@ -297,9 +248,22 @@ impl Store {
         partnership: &str,
         id: i64,
         p: &ChallengeProgress,
-        idem: Option<&Idem>,
     ) -> Result<Challenge> {
-        let c = self.challenge(partnership, id).await?;
+        let txn = self.db.begin_write().await?;
+        let c = self.insert_progress(&txn, partnership, id, p).await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+
+    /// [`Store::add_progress`] inside the caller's write transaction.
+    pub async fn insert_progress(
+        &self,
+        txn: &DatabaseTransaction,
+        partnership: &str,
+        id: i64,
+        p: &ChallengeProgress,
+    ) -> Result<Challenge> {
+        let c = challenge_on(txn, partnership, id).await?;
         if p.year <= c.year {
             return Err(Error::precondition(
                 "CHALLENGE_YEAR",
@@ -309,11 +273,6 @@ impl Store {
                     c.number, c.year, c.year
                 ),
             ));
-        }
-        let txn = self.db.begin_write().await?;
-        if let Some(id) = replayed(&txn, partnership, idem).await? {
-            drop(txn);
-            return self.challenge(partnership, id).await;
         }
         challenge_progress::ActiveModel {
             challenge_id: Set(id),
@@ -325,11 +284,9 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(txn)
         .await?;
-        remember(&txn, partnership, idem, id).await?;
-        txn.commit().await?;
-        self.challenge(partnership, id).await
+        challenge_on(txn, partnership, id).await
     }
 
     /// The challenges set in `year`, by number.
@@ -340,33 +297,31 @@ impl Store {
             .order_by_asc(challenge::Column::Number)
             .all(self.db.conn())
             .await?;
-        self.with_progress(ms).await
+        with_progress(self.db.conn(), ms).await
     }
 
     /// Adds a pledge; `number` 0 takes the next free number within its priority.
-    pub async fn add_pledge(
+    pub async fn add_pledge(&self, partnership: &str, p: &Pledge) -> Result<Pledge> {
+        let txn = self.db.begin_write().await?;
+        let r = self.insert_pledge(&txn, partnership, p).await?;
+        txn.commit().await?;
+        Ok(r)
+    }
+
+    /// [`Store::add_pledge`] inside the caller's write transaction.
+    pub async fn insert_pledge(
         &self,
+        txn: &DatabaseTransaction,
         partnership: &str,
         p: &Pledge,
-        idem: Option<&Idem>,
     ) -> Result<Pledge> {
-        let txn = self.db.begin_write().await?;
-        if let Some(id) = replayed(&txn, partnership, idem).await? {
-            drop(txn);
-            let m = pledge::Entity::find_by_id(id)
-                .filter(pledge::Column::Partnership.eq(partnership))
-                .one(self.db.conn())
-                .await?
-                .ok_or_else(|| Error::not_found(format!("pledge {id} not found")))?;
-            return pledge_from(m);
-        }
         let number = if p.number == 0 {
             let last = pledge::Entity::find()
                 .filter(pledge::Column::Partnership.eq(partnership))
                 .filter(pledge::Column::PlanYear.eq(&p.plan_year))
                 .filter(pledge::Column::Priority.eq(&p.priority))
                 .order_by_desc(pledge::Column::Number)
-                .one(&*txn)
+                .one(txn)
                 .await?;
             last.map(|c| c.number + 1).unwrap_or(1)
         } else {
@@ -383,7 +338,7 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(txn)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -395,8 +350,6 @@ impl Store {
                 e.into()
             }
         })?;
-        remember(&txn, partnership, idem, m.id).await?;
-        txn.commit().await?;
         pledge_from(m)
     }
 

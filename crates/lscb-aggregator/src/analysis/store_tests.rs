@@ -31,7 +31,6 @@ async fn overrides_are_kept_in_order_and_scoped_by_partnership() {
             .add_override(
                 "bscb",
                 &o(Some(QuestionKey::Safer), Judgement::Sufficient, "first"),
-                None,
             )
             .await
             .unwrap();
@@ -43,24 +42,15 @@ async fn overrides_are_kept_in_order_and_scoped_by_partnership() {
                     Judgement::PartlySufficient,
                     "second",
                 ),
-                None,
             )
             .await
             .unwrap();
-        s.add_override(
-            "bscb",
-            &o(None, Judgement::PartlySufficient, "overall"),
-            None,
-        )
-        .await
-        .unwrap();
-        s.add_override(
-            "other",
-            &o(None, Judgement::NotSufficient, "not ours"),
-            None,
-        )
-        .await
-        .unwrap();
+        s.add_override("bscb", &o(None, Judgement::PartlySufficient, "overall"))
+            .await
+            .unwrap();
+        s.add_override("other", &o(None, Judgement::NotSufficient, "not ours"))
+            .await
+            .unwrap();
         assert!(b.0 > a.0, "{name}");
         let list = s.overrides("bscb", "2015-16").await.unwrap();
         let got: Vec<(Option<QuestionKey>, &str)> = list
@@ -77,42 +67,9 @@ async fn overrides_are_kept_in_order_and_scoped_by_partnership() {
             "{name}"
         );
         assert_eq!(list[1].1.decided_on, date(2016, 7, 12));
-        // A replay with the same key and hash returns the first override; another request
-        // with that key is refused; nothing new is stored either way.
-        let key = |hash: &str| Idem {
-            rpc: "SetOverride",
-            key: "k1".into(),
-            hash: hash.into(),
-        };
-        let first = s
-            .add_override(
-                "bscb",
-                &o(None, Judgement::Sufficient, "keyed"),
-                Some(&key("h1")),
-            )
-            .await
-            .unwrap();
-        let again = s
-            .add_override(
-                "bscb",
-                &o(None, Judgement::Sufficient, "keyed"),
-                Some(&key("h1")),
-            )
-            .await
-            .unwrap();
-        assert_eq!(first, again, "{name}");
-        let other = s
-            .add_override(
-                "bscb",
-                &o(None, Judgement::NotSufficient, "other"),
-                Some(&key("h2")),
-            )
-            .await
-            .unwrap_err();
-        assert!(matches!(other, Error::Conflict(_)), "{name}: {other:?}");
         assert_eq!(
             s.overrides("bscb", "2015-16").await.unwrap().len(),
-            4,
+            3,
             "{name}"
         );
         assert!(
@@ -127,31 +84,23 @@ async fn challenges_are_numbered_and_carry_progress() {
     for (name, s) in stores().await {
         let ev = vec!["audit_quality:audits/audit/1".to_string()];
         let c1 = s
-            .add_challenge(
-                "bscb",
-                "2015-16",
-                0,
-                "Family Friendly City",
-                &[],
-                "chair",
-                None,
-            )
+            .add_challenge("bscb", "2015-16", 0, "Family Friendly City", &[], "chair")
             .await
             .unwrap();
         let c2 = s
-            .add_challenge("bscb", "2015-16", 0, "Safe practice", &ev, "chair", None)
+            .add_challenge("bscb", "2015-16", 0, "Safe practice", &ev, "chair")
             .await
             .unwrap();
         assert_eq!((c1.number, c2.number), (1, 2), "{name}");
         assert_eq!(c2.evidence_ids, ev);
         let dup = s
-            .add_challenge("bscb", "2015-16", 2, "again", &[], "chair", None)
+            .add_challenge("bscb", "2015-16", 2, "again", &[], "chair")
             .await
             .unwrap_err();
         assert!(matches!(dup, Error::Conflict(_)), "{name}: {dup:?}");
         // The other partnership numbers its own from 1.
         assert_eq!(
-            s.add_challenge("other", "2015-16", 0, "x", &[], "c", None)
+            s.add_challenge("other", "2015-16", 0, "x", &[], "c")
                 .await
                 .unwrap()
                 .number,
@@ -165,21 +114,19 @@ async fn challenges_are_numbered_and_carry_progress() {
             author: "chair".into(),
             recorded_on: date(2017, 5, 2),
         };
-        let after = s.add_progress("bscb", c2.id, &p, None).await.unwrap();
+        let after = s.add_progress("bscb", c2.id, &p).await.unwrap();
         assert_eq!(after.progress, vec![p.clone()], "{name}");
         let same_year = ChallengeProgress {
             year: "2015-16".into(),
             ..p.clone()
         };
         assert!(matches!(
-            s.add_progress("bscb", c2.id, &same_year, None)
-                .await
-                .unwrap_err(),
+            s.add_progress("bscb", c2.id, &same_year).await.unwrap_err(),
             Error::Precondition { .. }
         ));
         assert!(
             matches!(
-                s.add_progress("other", c2.id, &p, None).await.unwrap_err(),
+                s.add_progress("other", c2.id, &p).await.unwrap_err(),
                 Error::NotFound(_)
             ),
             "{name}"
@@ -223,20 +170,20 @@ async fn pledges_round_trip_with_their_targets() {
             },
         ];
         let a = s
-            .add_pledge("bscb", &p("We run safe systems", 0, targets.clone()), None)
+            .add_pledge("bscb", &p("We run safe systems", 0, targets.clone()))
             .await
             .unwrap();
         let b = s
-            .add_pledge("bscb", &p("The voice of the child", 0, vec![]), None)
+            .add_pledge("bscb", &p("The voice of the child", 0, vec![]))
             .await
             .unwrap();
         let c = s
-            .add_pledge("bscb", &p("We run safe systems", 0, vec![]), None)
+            .add_pledge("bscb", &p("We run safe systems", 0, vec![]))
             .await
             .unwrap();
         assert_eq!((a.number, b.number, c.number), (1, 1, 2), "{name}");
         assert!(matches!(
-            s.add_pledge("bscb", &p("We run safe systems", 2, vec![]), None)
+            s.add_pledge("bscb", &p("We run safe systems", 2, vec![]))
                 .await
                 .unwrap_err(),
             Error::Conflict(_)

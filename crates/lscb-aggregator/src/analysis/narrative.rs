@@ -4,8 +4,20 @@
 //! figure. Figures embedded by placeholder (`{{indicator:CODE:2015-16}}`) are never read.
 //!
 //! How a typed number is read, within one sentence:
-//! - it belongs to the nearest mention of a known subject (at most 12 words away, 30 for a
-//!   claimed change, which often closes a long sentence);
+//! - it belongs to a known subject whose name its clause (the words between the punctuation
+//!   around it) types whole, the nearest such: in "11,470 assessments were carried out, of
+//!   which 3,781 were S47 enquiries" 3,781 is about Section 47 enquiries ("S47", "S.47" and
+//!   "Section 47" are one word); a qualifier in brackets in a name ("(key facts)") need not
+//!   be typed;
+//! - when its clause types no name whole, it belongs to the nearest mention of a known
+//!   subject (at most 12 words away, 30 for a claimed change, which often closes a long
+//!   sentence);
+//! - when several measures are read equally well (a key fact and the quarterly measure of
+//!   the same name), the number agrees with the data if it agrees with one of them;
+//! - a number describing method is not a claim about the year: one in a clause about a
+//!   sample ("a random sample of up to 10 referrals"), one with a frequency ("10 referrals
+//!   a month", "each month 10 referrals") and a bound ("looked at up to 12 referrals"; "went
+//!   up to 13,310" stays a claim);
 //! - a percentage next to a change word ("increase of 24.5%", "34% up on") is a claimed
 //!   change on the previous period, checked against the change computed from the data
 //!   (within the rules' tolerance, after rounding to the typed precision), direction too;
@@ -394,6 +406,20 @@ fn tokenise(s: &str) -> Vec<Tok> {
                 out.push(Tok::Period(plain));
                 continue;
             }
+            // "Section 47" names a kind of enquiry (as "S47" does), not a figure.
+            if !money
+                && !percent
+                && !raw.contains([',', '.'])
+                && plain.len() <= 3
+                && matches!(out.last(), Some(Tok::Word { lower, .. }) if lower == "section")
+            {
+                out.pop();
+                out.push(Tok::Word {
+                    lower: format!("s{plain}"),
+                    raw: format!("Section {plain}"),
+                });
+                continue;
+            }
             let dp = plain
                 .split_once('.')
                 .map(|(_, f)| f.len() as u32)
@@ -437,7 +463,7 @@ fn tokenise(s: &str) -> Vec<Tok> {
                 continue;
             }
             out.push(Tok::Word {
-                lower: raw.to_lowercase(),
+                lower: canonical_word(&raw.to_lowercase()),
                 raw,
             });
         } else {
@@ -448,6 +474,47 @@ fn tokenise(s: &str) -> Vec<Tok> {
         }
     }
     out
+}
+
+/// One spelling for words written several ways: "S.47" is "s47".
+fn canonical_word(lower: &str) -> String {
+    if let Some(rest) = lower.strip_prefix("s.")
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_digit())
+    {
+        return format!("s{rest}");
+    }
+    lower.to_string()
+}
+
+/// The words of a name that prose must type to mention it: read as prose is read (so
+/// "Section 47 enquiries" is "s47 enquiries"), without stop words, numbers, periods, the
+/// base of a rate ("Contacts per 10,000 children" is "contacts") or a qualifier in
+/// brackets ("Care leavers NEET (key facts)" is "care leavers neet").
+fn name_words(name: &str) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let subject = lower.split(" per ").next().unwrap_or(&lower);
+    let mut bare = String::new();
+    let mut depth = 0usize;
+    for c in subject.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    let words = |s: &str| -> Vec<String> {
+        tokenise(s)
+            .into_iter()
+            .filter_map(|t| match t {
+                Tok::Word { lower, .. } if !STOP.contains(&lower.as_str()) => Some(lower),
+                _ => None,
+            })
+            .collect()
+    };
+    let out = words(&bare);
+    if out.is_empty() { words(subject) } else { out }
 }
 
 fn stem(w: &str) -> &str {
@@ -470,30 +537,24 @@ fn mentions(f: &KnownFigure, toks: &[Tok]) -> Vec<usize> {
     }
     for name in &f.names {
         // A rate's name reads as its subject: "Contacts per 10,000 children" is "contacts".
-        let lower = name.to_lowercase();
-        let name = lower.split(" per ").next().unwrap_or(&lower);
-        let words: Vec<String> = name
-            .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
-            .filter(|w| {
-                !w.is_empty() && !STOP.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
-            })
-            .map(String::from)
-            .collect();
+        let words = name_words(name);
         if words.is_empty() {
             continue;
         }
+        // Every word must be typed; each of its occurrences is a mention.
         let mut positions = vec![];
         for w in &words {
-            let hit = toks
+            let hits: Vec<usize> = toks
                 .iter()
-                .position(|t| matches!(t, Tok::Word { lower, .. } if stem(lower) == stem(w)));
-            match hit {
-                Some(p) => positions.push(p),
-                None => {
-                    positions.clear();
-                    break;
-                }
+                .enumerate()
+                .filter(|(_, t)| matches!(t, Tok::Word { lower, .. } if stem(lower) == stem(w)))
+                .map(|(p, _)| p)
+                .collect();
+            if hits.is_empty() {
+                positions.clear();
+                break;
             }
+            positions.extend(hits);
         }
         out.extend(positions);
     }
@@ -507,7 +568,105 @@ fn subject_word(f: &KnownFigure, w: &str) -> bool {
         n.to_lowercase()
             .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
             .any(|x| !x.is_empty() && stem(x) == stem(w))
+            || name_words(n).iter().any(|x| stem(x) == stem(w))
     })
+}
+
+/// The clause a token sits in: the tokens between the punctuation marks around it.
+fn clause_of(toks: &[Tok], i: usize) -> std::ops::Range<usize> {
+    let start = toks[..i]
+        .iter()
+        .rposition(|t| matches!(t, Tok::Punct))
+        .map_or(0, |p| p + 1);
+    let end = toks[i..]
+        .iter()
+        .position(|t| matches!(t, Tok::Punct))
+        .map_or(toks.len(), |p| i + p);
+    start..end
+}
+
+/// How many words of `f`'s best-typed name the clause holds, when it holds all of them (0
+/// when no name of `f` is typed whole within the clause).
+fn clause_words(f: &KnownFigure, toks: &[Tok], clause: &std::ops::Range<usize>) -> usize {
+    let has = |w: &String| {
+        toks[clause.clone()]
+            .iter()
+            .any(|t| matches!(t, Tok::Word { lower, .. } if stem(lower) == stem(w)))
+    };
+    let mut best = 0;
+    for n in &f.names {
+        let words = name_words(n);
+        if !words.is_empty() && words.iter().all(has) {
+            best = best.max(words.len());
+        }
+    }
+    if let Some(code) = &f.code
+        && toks[clause.clone()]
+            .iter()
+            .any(|t| matches!(t, Tok::Word { raw, .. } if raw == code))
+    {
+        best = best.max(1);
+    }
+    best
+}
+
+/// Whether the number at `i` describes how something was done rather than how much of it
+/// there was: "a random sample of up to 10 referrals", "10 cases a month". Such numbers are
+/// not claims about a year's figure.
+fn describes_method(toks: &[Tok], i: usize) -> bool {
+    let clause = clause_of(toks, i);
+    let before = &toks[clause.start..i];
+    // The words after the number, up to the next number of its clause.
+    let after: Vec<&Tok> = toks[i + 1..clause.end]
+        .iter()
+        .take_while(|t| !matches!(t, Tok::Num { .. }))
+        .take(8)
+        .collect();
+    let word = |t: &Tok, set: &[&str]| matches!(t, Tok::Word { lower, .. } if set.contains(&lower.as_str()));
+    // "a random sample of 10 referrals", "10 referrals were sampled".
+    const SAMPLING: &[&str] = &["sample", "samples", "sampled", "sampling", "random"];
+    if before.iter().any(|t| word(t, SAMPLING)) || after.iter().any(|t| word(t, SAMPLING)) {
+        return true;
+    }
+    // "10 referrals a month", "each month 10 referrals": a frequency, not the year's count.
+    const EVERY: &[&str] = &["a", "an", "per", "each", "every"];
+    const SPAN: &[&str] = &["month", "week", "day", "fortnight", "quarter", "term"];
+    let frequency = |run: &[&Tok]| {
+        run.windows(2)
+            .any(|w| word(w[0], EVERY) && word(w[1], SPAN))
+    };
+    let before: Vec<&Tok> = before.iter().collect();
+    if frequency(&after) || frequency(&before) {
+        return true;
+    }
+    // "a sample of up to 10", "looked at up to 12": a bound, not a figure; "went up to
+    // 13,310" stays a claim.
+    const MOVES: &[&str] = &[
+        "went",
+        "gone",
+        "go",
+        "goes",
+        "going",
+        "rose",
+        "risen",
+        "rising",
+        "moved",
+        "climbed",
+        "increased",
+        "crept",
+        "came",
+        "come",
+        "jumped",
+        "was",
+        "were",
+        "is",
+        "are",
+        "been",
+    ];
+    i >= 2
+        && word_at(toks, i - 1) == Some("to")
+        && word_at(toks, i - 2) == Some("up")
+        && !(i >= 3 && word_at(toks, i - 3).is_some_and(|w| MOVES.contains(&w)))
 }
 
 fn word_at(toks: &[Tok], i: usize) -> Option<&str> {
@@ -746,89 +905,52 @@ fn check_sentence(
             }
             k => f.kind == k,
         };
-        // The nearest mentioned subject with a fitting measure.
-        let Some((f, dist)) = mentioned
+        // A number describing how something was done ("a sample of up to 10 referrals")
+        // is not a claim about the subject's figure.
+        if !change_claim && describes_method(&toks, i) {
+            continue;
+        }
+        // The measure the number is about: of the subjects whose name its clause types
+        // whole, the nearest ("of which 3,781 were S47 enquiries" is about Section 47
+        // enquiries, however near "assessments" is); when the clause types none whole, the
+        // nearest mentioned subject. At the same distance, the one named by more words
+        // ("LADO referrals" over "referrals").
+        let clause = clause_of(&toks, i);
+        let ranked: Vec<(&KnownFigure, Reading)> = mentioned
             .iter()
             .filter(|(f, _)| fits(f))
             .map(|(f, m)| {
-                (
-                    *f,
-                    m.iter().map(|p| p.abs_diff(i)).min().unwrap_or(usize::MAX),
-                    m.len(),
-                )
+                let cw = clause_words(f, &toks, &clause);
+                let dist = m.iter().map(|p| p.abs_diff(i)).min().unwrap_or(usize::MAX);
+                (*f, (cw > 0, dist, cw, m.len()))
             })
-            // Nearest first; at the same distance, the subject named by more words ("LADO
-            // referrals" over "referrals").
-            .min_by_key(|(_, d, words)| (*d, std::cmp::Reverse(*words)))
-            .map(|(f, d, _)| (f, d))
-        else {
+            .collect();
+        let rank = |(in_clause, dist, cw, words): Reading| {
+            (
+                std::cmp::Reverse(in_clause),
+                dist,
+                std::cmp::Reverse(cw),
+                std::cmp::Reverse(words),
+            )
+        };
+        let Some(best_key) = ranked.iter().map(|(_, k)| *k).min_by_key(|k| rank(*k)) else {
             continue;
         };
         // A claimed change may close a long sentence ("..., which represents an increase of
         // 24.5%"); a plain figure must sit next to its subject.
         let reach = if change_claim { 30 } else { 12 };
-        if dist > reach {
+        if best_key.1 > reach {
             continue;
         }
-        let name = f.names.first().cloned().unwrap_or_default();
-        let mut record = |stored: String, measure: String, ok: bool| {
-            out.push(Contradiction {
-                section: section.to_string(),
-                text: sentence.to_string(),
-                typed: raw.clone(),
-                stored,
-                subject: name.clone(),
-                source: f.source.clone(),
-                measure,
-                verdict: if ok {
-                    Verdict::Consistent
-                } else {
-                    Verdict::Contradicted
-                },
-                heading: heading.to_string(),
-            })
-        };
-        if change_claim && f.kind != FigureKind::Percentage {
-            let Some(prev) = f.previous.filter(|p| !p.is_zero()) else {
-                continue;
-            };
-            let change = (f.value - prev) * Decimal::ONE_HUNDRED / prev;
-            let pp = f
-                .previous_period
-                .as_deref()
-                .unwrap_or("the previous period")
-                .to_string();
-            let describe = format!(
-                "{}{}% ({} in {} against {} in {pp})",
-                if change.is_sign_negative() { "-" } else { "+" },
-                fmt_dec(change.abs()),
-                show(f, f.value),
-                f.period,
-                show(f, prev),
-            );
-            let wrong_direction = (up && !down && change.is_sign_negative() && !change.is_zero())
-                || (down && !up && change.is_sign_positive() && !change.is_zero());
-            let rounded = crate::report::format::round(change.abs(), *dp);
-            let ok = !wrong_direction && (rounded - *value).abs() <= tol;
-            record(describe, format!("{name} (change on {pp})"), ok);
-            continue;
-        }
-        let measure = format!("{name} ({})", f.kind.words());
-        // Is this a claim about the subject at all?
-        let next = word_at(&toks, i + 1);
-        let claim = match toks.get(i + 1) {
-            None | Some(Tok::Punct) | Some(Tok::Period(_)) | Some(Tok::Num { .. }) => true,
-            Some(Tok::Word { lower, .. }) => {
-                subject_word(f, lower)
-                    || CONNECT.contains(&lower.as_str())
-                    || (*percent && lower == "of")
-                    || (f.kind == FigureKind::Days && matches!(lower.as_str(), "days" | "day"))
-            }
-        };
-        if !claim {
-            continue;
-        }
+        // Measures read as well as the best (a key fact and the quarterly measure of the
+        // same name): the number agrees with the data if it agrees with one of them.
+        let tied: Vec<&KnownFigure> = ranked
+            .iter()
+            .filter(|(_, k)| *k == best_key)
+            .map(|(f, _)| *f)
+            .collect();
         // Which period does it claim to be?
+        let next = word_at(&toks, i + 1);
         let marked_previous = (next == Some("last") && word_at(&toks, i + 2) == Some("year"))
             || (next == Some("the")
                 && matches!(word_at(&toks, i + 2), Some("year") | Some("previous")))
@@ -844,48 +966,120 @@ fn check_sentence(
             Some(Tok::Num { .. }) => None,
             _ => None,
         });
-        if marked_previous {
-            if let Some(prev) = f.previous {
+        // (what the data says, the measure, whether the number agrees), or None when the
+        // number is not read as a claim about `f`.
+        let judge = |f: &KnownFigure| -> Option<(String, String, bool)> {
+            let name = f.names.first().cloned().unwrap_or_default();
+            if change_claim && f.kind != FigureKind::Percentage {
+                let prev = f.previous.filter(|p| !p.is_zero())?;
+                let change = (f.value - prev) * Decimal::ONE_HUNDRED / prev;
+                let pp = f
+                    .previous_period
+                    .as_deref()
+                    .unwrap_or("the previous period")
+                    .to_string();
+                let describe = format!(
+                    "{}{}% ({} in {} against {} in {pp})",
+                    if change.is_sign_negative() { "-" } else { "+" },
+                    fmt_dec(change.abs()),
+                    show(f, f.value),
+                    f.period,
+                    show(f, prev),
+                );
+                let wrong_direction =
+                    (up && !down && change.is_sign_negative() && !change.is_zero())
+                        || (down && !up && change.is_sign_positive() && !change.is_zero());
+                let rounded = crate::report::format::round(change.abs(), *dp);
+                let ok = !wrong_direction && (rounded - *value).abs() <= tol;
+                return Some((describe, format!("{name} (change on {pp})"), ok));
+            }
+            let measure = format!("{name} ({})", f.kind.words());
+            // Is this a claim about the subject at all?
+            let claim = match toks.get(i + 1) {
+                None | Some(Tok::Punct) | Some(Tok::Period(_)) | Some(Tok::Num { .. }) => true,
+                Some(Tok::Word { lower, .. }) => {
+                    subject_word(f, lower)
+                        || CONNECT.contains(&lower.as_str())
+                        || (*percent && lower == "of")
+                        || (f.kind == FigureKind::Days && matches!(lower.as_str(), "days" | "day"))
+                }
+            };
+            if !claim {
+                return None;
+            }
+            if marked_previous {
+                let prev = f.previous?;
                 let pp = f
                     .previous_period
                     .as_deref()
                     .unwrap_or("the previous period");
-                record(
+                return Some((
                     format!("{} in {pp}", show(f, prev)),
                     measure,
                     typed_matches(f, *value, *dp, prev),
-                );
+                ));
             }
-            continue;
-        }
-        if let Some(p) = tagged_period {
-            let p = normalise_period(&p);
-            if p == normalise_period(&f.period) {
-                record(
-                    format!("{} in {}", show(f, f.value), f.period),
-                    measure,
-                    typed_matches(f, *value, *dp, f.value),
-                );
-            } else if f.previous_period.as_deref().map(normalise_period) == Some(p.clone())
-                && let Some(prev) = f.previous
-            {
-                record(
-                    format!("{} in {p}", show(f, prev)),
-                    measure,
-                    typed_matches(f, *value, *dp, prev),
-                );
+            if let Some(p) = &tagged_period {
+                let p = normalise_period(p);
+                if p == normalise_period(&f.period) {
+                    return Some((
+                        format!("{} in {}", show(f, f.value), f.period),
+                        measure,
+                        typed_matches(f, *value, *dp, f.value),
+                    ));
+                }
+                if f.previous_period.as_deref().map(normalise_period) == Some(p.clone())
+                    && let Some(prev) = f.previous
+                {
+                    return Some((
+                        format!("{} in {p}", show(f, prev)),
+                        measure,
+                        typed_matches(f, *value, *dp, prev),
+                    ));
+                }
+                return None;
             }
+            let known = std::iter::once(f.value)
+                .chain(f.previous)
+                .chain(f.related.iter().copied());
+            let ok = known.into_iter().any(|k| typed_matches(f, *value, *dp, k));
+            (ok || !embedded_elsewhere(f, placeholders))
+                .then(|| (format!("{} in {}", show(f, f.value), f.period), measure, ok))
+        };
+        let judged: Vec<(&KnownFigure, (String, String, bool))> = tied
+            .iter()
+            .filter_map(|f| judge(f).map(|j| (*f, j)))
+            .collect();
+        let Some((f, (stored, measure, ok))) = judged
+            .iter()
+            .find(|(_, (_, _, ok))| *ok)
+            .or_else(|| judged.first())
+            .cloned()
+        else {
             continue;
-        }
-        let known = std::iter::once(f.value)
-            .chain(f.previous)
-            .chain(f.related.iter().copied());
-        let ok = known.into_iter().any(|k| typed_matches(f, *value, *dp, k));
-        if ok || !embedded_elsewhere(f, placeholders) {
-            record(format!("{} in {}", show(f, f.value), f.period), measure, ok);
-        }
+        };
+        out.push(Contradiction {
+            section: section.to_string(),
+            text: sentence.to_string(),
+            typed: raw.clone(),
+            stored,
+            subject: f.names.first().cloned().unwrap_or_default(),
+            source: f.source.clone(),
+            measure,
+            verdict: if ok {
+                Verdict::Consistent
+            } else {
+                Verdict::Contradicted
+            },
+            heading: heading.to_string(),
+        });
     }
 }
+
+/// How well a number's clause reads a subject: whether it types a name of it whole, the
+/// distance to its nearest mention, how many words of the name the clause types, how many
+/// mentions the sentence holds.
+type Reading = (bool, usize, usize, usize);
 
 /// The contradicted checks only.
 pub fn contradictions(checks: &[Contradiction]) -> Vec<Contradiction> {

@@ -83,6 +83,197 @@ fn corpus_facts() -> Facts {
     }
 }
 
+/// A measure of the 2015/16 reference data, with the previous year's value when it has one.
+fn reference(code: &str, title: &str, unit: Unit, v: &str, p: Option<&str>) -> IndicatorFact {
+    IndicatorFact {
+        code: code.into(),
+        title: title.into(),
+        value: Some(d(v)),
+        previous: p.map(d),
+        previous_period: p.map(|_| "2014-15".into()),
+        unit: Some(unit),
+        source: SourceRef::new("indicators", format!("indicator {code}"), "2015-16"),
+        ..Default::default()
+    }
+}
+
+/// The measures of the 2015/16 reference data its narrative types figures of, under their
+/// own titles: two measures of care leavers in suitable accommodation (the key fact and the
+/// quarterly measure), Section 47 enquiries next to assessments, referrals to children's
+/// social care.
+fn reference_facts() -> Facts {
+    Facts {
+        year: "2015-16".into(),
+        indicators: vec![
+            reference(
+                "CTX.CARE_LEAVERS_SUITABLE_ACCOMMODATION",
+                "Care leavers in suitable accommodation (key facts)",
+                Unit::Percent,
+                "95.8",
+                None,
+            ),
+            reference(
+                "CTX.CARE_LEAVERS_NEET",
+                "Care leavers NEET at the end of March (key facts)",
+                Unit::Percent,
+                "49.4",
+                None,
+            ),
+            reference(
+                "CL.SUITABLE_ACCOMMODATION",
+                "Care leavers in suitable accommodation",
+                Unit::Percent,
+                "98",
+                Some("94.05"),
+            ),
+            reference(
+                "CL.EET",
+                "Care leavers in education, employment or training",
+                Unit::Percent,
+                "54",
+                Some("57.02"),
+            ),
+            reference(
+                "MASH.REFERRALS",
+                "Referrals to children's social care",
+                Unit::Count,
+                "13013",
+                Some("14700"),
+            ),
+            reference(
+                "CSC.ASSESSMENTS",
+                "Assessments carried out",
+                Unit::Count,
+                "11470",
+                None,
+            ),
+            reference(
+                "CSC.S47_ENQUIRIES",
+                "Section 47 enquiries",
+                Unit::Count,
+                "3781",
+                None,
+            ),
+            reference(
+                "LADO.REFERRALS",
+                "Referrals to the LADO",
+                Unit::Count,
+                "1100",
+                Some("1076"),
+            ),
+        ],
+        ..Default::default()
+    }
+}
+
+/// Sentences of the 2015/16 reference narrative, as the report reads them (figures
+/// resolved), with variants; read against [`reference_facts`]. (sentence, is it false?)
+const REFERENCE_CORPUS: &[(&str, bool)] = &[
+    // Two measures of one subject: the number agrees with the one the clause names.
+    (
+        "95.8% of care leavers were in suitable accommodation, and 49.4% of care leavers were NEET at the end of March 2016.",
+        false,
+    ),
+    (
+        "90.1% of care leavers were in suitable accommodation, and 49.4% of care leavers were NEET at the end of March 2016.",
+        true,
+    ),
+    (
+        "95.8% of care leavers were in suitable accommodation, and 45.9% of care leavers were NEET at the end of March 2016.",
+        true,
+    ),
+    (
+        "49.4% of care leavers were in suitable accommodation, and 95.8% of care leavers were NEET at the end of March 2016.",
+        true,
+    ),
+    (
+        "98% of care leavers were in suitable accommodation at the end of Quarter 4.",
+        false,
+    ),
+    (
+        "95.8% of care leavers were in suitable accommodation.",
+        false,
+    ),
+    (
+        "Care leavers in suitable accommodation stand at 98% (94% in Quarter 4 of 2014/15), and care leavers in education, employment or training at 54% (57%).",
+        false,
+    ),
+    (
+        "Care leavers in suitable accommodation stand at 98% (97% in Quarter 4 of 2014/15), and care leavers in education, employment or training at 54% (57%).",
+        true,
+    ),
+    (
+        "Care leavers in suitable accommodation stand at 98% (94% in Quarter 4 of 2014/15), and care leavers in education, employment or training at 45% (57%).",
+        true,
+    ),
+    (
+        "Care leavers in suitable accommodation stand at 89% (94% in Quarter 4 of 2014/15).",
+        true,
+    ),
+    // A number is about the words of its own clause ("of which 3,781 were S47 enquiries").
+    (
+        "In 2015/16 there were 13,013 referrals, and 11,470 assessments were carried out, of which 3,781 were S47 enquiries.",
+        false,
+    ),
+    (
+        "In 2015/16 there were 13,013 referrals, and 11,470 assessments were carried out, of which 3,900 were S47 enquiries.",
+        true,
+    ),
+    (
+        "In 2015/16 there were 13,013 referrals, and 11,740 assessments were carried out, of which 3,781 were S47 enquiries.",
+        true,
+    ),
+    (
+        "11,470 assessments were carried out, of which 3,781 were Section 47 enquiries.",
+        false,
+    ),
+    (
+        "11,470 assessments were carried out, of which 3,871 were Section 47 enquiries.",
+        true,
+    ),
+    (
+        "There were 3,781 Section 47 enquiries and 11,470 assessments.",
+        false,
+    ),
+    ("There were 3,781 S.47 enquiries.", false),
+    ("There were 11,470 S47 enquiries.", true),
+    // Numbers describing the method are not the year's count.
+    (
+        "The Board audited referrals received by Children's Social Care, using a random sample of up to 10 referrals a month: the voice of the child, the quality of referrals and of referral judgements, whether a re-referral could have been avoided, consent, and the details of the referring agency, the family and partner agencies.",
+        false,
+    ),
+    (
+        "Each month 10 referrals to children's social care were sampled for audit.",
+        false,
+    ),
+    (
+        "The audit of referrals to children's social care looked at up to 12 referrals.",
+        false,
+    ),
+    (
+        "The Board reviewed 20 referrals to children's social care a month.",
+        false,
+    ),
+    ("There were 10 referrals to children's social care.", true),
+    (
+        "Referrals to children's social care went up to 13,310 in 2015/16.",
+        true,
+    ),
+    (
+        "There were 13,013 referrals to children's social care, and 10 of them were sampled each month.",
+        false,
+    ),
+    // The claimed change of the LADO section is wrong (the data: +2.2%).
+    (
+        "In 2015/16 the LADO received 1,100 referrals, compared with 1,076 last year and 864 in 2013/14, which represents an increase of 24.5%.",
+        true,
+    ),
+    (
+        "In 2015/16 the LADO received 1,100 referrals, compared with 1,076 last year, which represents an increase of 2.2%.",
+        false,
+    ),
+];
+
 /// (sentence, is the claim false?)
 const CORPUS: &[(&str, bool)] = &[
     // Counts.
@@ -227,12 +418,26 @@ const CORPUS: &[(&str, bool)] = &[
     ("The MASH has 12 social workers handling contacts.", false),
 ];
 
+/// Every sentence with the facts it is read against.
+fn corpus() -> Vec<(&'static str, bool, Vec<KnownFigure>)> {
+    let general = known_figures(&corpus_facts());
+    let reference = known_figures(&reference_facts());
+    CORPUS
+        .iter()
+        .map(|(s, f)| (*s, *f, general.clone()))
+        .chain(
+            REFERENCE_CORPUS
+                .iter()
+                .map(|(s, f)| (*s, *f, reference.clone())),
+        )
+        .collect()
+}
+
 /// (true positives, false positives, false negatives, sentences wrongly judged)
 fn score() -> (usize, usize, usize, Vec<String>) {
-    let figures = known_figures(&corpus_facts());
     let (mut tp, mut fp, mut fneg) = (0, 0, 0);
     let mut wrong = vec![];
-    for (sentence, is_false) in CORPUS {
+    for (sentence, is_false, figures) in corpus() {
         let checks = check_narrative(
             &[Section {
                 title: "corpus".into(),
@@ -243,7 +448,7 @@ fn score() -> (usize, usize, usize, Vec<String>) {
             d("0.5"),
         );
         let flagged = !contradictions(&checks).is_empty();
-        match (flagged, *is_false) {
+        match (flagged, is_false) {
             (true, true) => tp += 1,
             (true, false) => {
                 fp += 1;
@@ -261,9 +466,10 @@ fn score() -> (usize, usize, usize, Vec<String>) {
 
 #[test]
 fn the_corpus_is_large_and_balanced() {
-    assert!(CORPUS.len() >= 60, "{}", CORPUS.len());
-    let false_claims = CORPUS.iter().filter(|(_, f)| *f).count();
-    assert!(false_claims >= 25 && CORPUS.len() - false_claims >= 25);
+    let all = corpus();
+    assert!(all.len() >= 60, "{}", all.len());
+    let false_claims = all.iter().filter(|(_, f, _)| *f).count();
+    assert!(false_claims >= 25 && all.len() - false_claims >= 25);
 }
 
 #[test]
@@ -273,7 +479,7 @@ fn every_false_claim_is_caught_and_no_true_claim_is_flagged() {
     let recall = tp as f64 / (tp + fneg).max(1) as f64;
     println!(
         "narrative corpus: {} sentences, {tp} false claims caught, {fp} true claims flagged, {fneg} false claims missed; precision {precision:.3}, recall {recall:.3}",
-        CORPUS.len()
+        corpus().len()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!((precision, recall), (1.0, 1.0));

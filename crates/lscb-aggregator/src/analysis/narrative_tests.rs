@@ -202,3 +202,174 @@ fn resolved_placeholders_for_other_periods_are_not_flagged() {
     // A placeholder of the report year does not excuse a wrong number.
     assert_eq!(run(vec!["indicator:LADO-REF:2015-16".into()]).len(), 1);
 }
+
+/// The measures of the 2015/16 reference data its narrative's misread sentences are about.
+fn reference_figures() -> Vec<KnownFigure> {
+    let ind = |code: &str, title: &str, unit: Unit, v: &str, p: Option<&str>| IndicatorFact {
+        code: code.into(),
+        title: title.into(),
+        value: Some(d(v)),
+        previous: p.map(d),
+        previous_period: p.map(|_| "2014-15".into()),
+        unit: Some(unit),
+        source: SourceRef::new("indicators", code, "2015-16"),
+        ..Default::default()
+    };
+    known_figures(&Facts {
+        year: "2015-16".into(),
+        indicators: vec![
+            ind(
+                "CTX.CARE_LEAVERS_SUITABLE_ACCOMMODATION",
+                "Care leavers in suitable accommodation (key facts)",
+                Unit::Percent,
+                "95.8",
+                None,
+            ),
+            ind(
+                "CTX.CARE_LEAVERS_NEET",
+                "Care leavers NEET at the end of March (key facts)",
+                Unit::Percent,
+                "49.4",
+                None,
+            ),
+            ind(
+                "CL.SUITABLE_ACCOMMODATION",
+                "Care leavers in suitable accommodation",
+                Unit::Percent,
+                "98",
+                Some("94.05"),
+            ),
+            ind(
+                "MASH.REFERRALS",
+                "Referrals to children's social care",
+                Unit::Count,
+                "13013",
+                Some("14700"),
+            ),
+            ind(
+                "CSC.ASSESSMENTS",
+                "Assessments carried out",
+                Unit::Count,
+                "11470",
+                None,
+            ),
+            ind(
+                "CSC.S47_ENQUIRIES",
+                "Section 47 enquiries",
+                Unit::Count,
+                "3781",
+                None,
+            ),
+        ],
+        ..Default::default()
+    })
+}
+
+fn read_all(md: &str) -> Vec<Contradiction> {
+    check_narrative(
+        &[Section {
+            title: "context.outcomes".into(),
+            markdown: md.into(),
+            placeholders: vec![],
+        }],
+        &reference_figures(),
+        d("0.5"),
+    )
+}
+
+#[test]
+fn each_number_is_read_against_the_measure_its_clause_names() {
+    let checks = read_all(
+        "95.8% of care leavers were in suitable accommodation, and 49.4% of care leavers were NEET at the end of March 2016.",
+    );
+    let got: Vec<(&str, &str, Verdict)> = checks
+        .iter()
+        .map(|c| (c.typed.as_str(), c.source.record.as_str(), c.verdict))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "95.8%",
+                "CTX.CARE_LEAVERS_SUITABLE_ACCOMMODATION",
+                Verdict::Consistent
+            ),
+            ("49.4%", "CTX.CARE_LEAVERS_NEET", Verdict::Consistent),
+        ]
+    );
+    // The quarterly measure of the same name is read as well: its own figure agrees too.
+    let checks = read_all("98% of care leavers were in suitable accommodation.");
+    assert_eq!(checks.len(), 1, "{checks:#?}");
+    assert_eq!(checks[0].source.record, "CL.SUITABLE_ACCOMMODATION");
+    assert_eq!(checks[0].verdict, Verdict::Consistent);
+    // A figure neither measure holds is contradicted.
+    let checks = read_all("90.1% of care leavers were in suitable accommodation.");
+    assert_eq!(checks.len(), 1, "{checks:#?}");
+    assert_eq!(checks[0].verdict, Verdict::Contradicted);
+
+    let checks = read_all(
+        "In 2015/16 there were 13,013 referrals, and 11,470 assessments were carried out, of which 3,781 were S47 enquiries.",
+    );
+    let got: Vec<(&str, &str, &str, Verdict)> = checks
+        .iter()
+        .map(|c| {
+            (
+                c.typed.as_str(),
+                c.measure.as_str(),
+                c.stored.as_str(),
+                c.verdict,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "11,470",
+                "Assessments carried out (count)",
+                "11,470 in 2015-16",
+                Verdict::Consistent
+            ),
+            (
+                "3,781",
+                "Section 47 enquiries (count)",
+                "3,781 in 2015-16",
+                Verdict::Consistent
+            ),
+        ]
+    );
+    let wrong = contradictions(&read_all(
+        "11,470 assessments were carried out, of which 3,900 were Section 47 enquiries.",
+    ));
+    assert_eq!(wrong.len(), 1, "{wrong:#?}");
+    assert_eq!(wrong[0].typed, "3,900");
+    assert_eq!(wrong[0].subject, "Section 47 enquiries");
+    assert_eq!(wrong[0].stored, "3,781 in 2015-16");
+}
+
+#[test]
+fn numbers_describing_method_are_not_read_as_the_years_count() {
+    for text in [
+        "The Board audited referrals received by Children's Social Care, using a random sample of up to 10 referrals a month: the voice of the child.",
+        "Each month 10 referrals to children's social care were sampled for audit.",
+        "The Board reviewed 20 referrals to children's social care a month.",
+        "The audit of referrals to children's social care looked at up to 12 referrals.",
+    ] {
+        let checks = read_all(text);
+        assert!(checks.is_empty(), "{text}: {checks:#?}");
+    }
+    // A small number that is not about method is still read, and a movement "up to" a
+    // figure is a claim.
+    for (text, typed) in [
+        ("There were 10 referrals to children's social care.", "10"),
+        (
+            "Referrals to children's social care went up to 13,310 in 2015/16.",
+            "13,310",
+        ),
+    ] {
+        let found = contradictions(&read_all(text));
+        assert_eq!(found.len(), 1, "{text}: {found:#?}");
+        assert_eq!(found[0].typed, typed);
+        assert_eq!(found[0].stored, "13,013 in 2015-16");
+    }
+}

@@ -492,7 +492,7 @@ pub(super) const PUBLISHED: &[(&str, &str)] = &[
     // ----------------------------------------------------------- Part 3
     (
         "board membership, counted from the register's seats",
-        "The Board has 53 members from 30 agencies, including 2 lay members",
+        "The Board has 53 members from 29 agencies, including 2 lay members",
     ),
     (
         "board gender ratio",

@@ -193,7 +193,13 @@ pub fn membership(seats: &[Seat], body: &str, agency_order: &[String]) -> Member
             m.chair = Some((s.agency.clone(), s.role.clone()));
         }
     }
-    m.agencies = by.len() as u32;
+    // Lay members sit as themselves, not for an agency.
+    m.agencies = mine
+        .iter()
+        .filter(|s| !s.lay)
+        .map(|s| s.agency.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u32;
     m.female_percent = whole_percent(m.female, m.female + m.male);
     m.male_percent = whole_percent(m.male, m.female + m.male);
     let pos = |a: &str| {

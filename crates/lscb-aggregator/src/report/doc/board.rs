@@ -211,7 +211,7 @@ fn plan_sentence(p: &PlanProgress) -> String {
         ));
     }
     let mut best: Vec<&PlanLine> = p.priorities.iter().filter(|x| x.actions > 0).collect();
-    best.sort_by(|a, b| b.completed_pct.cmp(&a.completed_pct));
+    best.sort_by_key(|x| std::cmp::Reverse(x.completed_pct));
     if best.len() > 1
         && let (Some(hi), Some(lo)) = (best.first(), best.last())
         && hi.completed_pct != lo.completed_pct

@@ -74,7 +74,7 @@ pub fn markdown_blocks(p: &Part4) -> Vec<String> {
         if !a.evidence.is_empty() {
             let anchor = appendix_anchor(&a.title);
             s.push_str(&format!(
-                "\n\n*The evidence for: {}*\n\n| Reading | Evidence | Also read | Ref |\n|---|---|---|---|\n",
+                "\n\n*Evidence bearing on the question: {}*\n\n| Reading | Evidence | Also read | Ref |\n|---|---|---|---|\n",
                 cell(&a.title)
             ));
             for e in &a.evidence {

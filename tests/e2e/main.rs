@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, the whole stack per test.
 
+mod axe;
 mod foundation;
 mod golden;
 mod paging;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
+use lscb_platform::idempotency::{self, Idempotency};
 use lscb_platform::{
     Claims, Error, Granularity, Partnership, Period, Role, ServiceContext, Violations, caller,
     proto_conv,
@@ -31,8 +32,14 @@ pub const MAX_ROWS: usize = 2_000_000;
 /// ones answer with counts, so a bulk load's answer stays far below the message limit.
 pub const MAX_ECHOED_ROWS: usize = 1_000;
 
+/// The one RPC name under which both submission RPCs (unary and streamed) key their
+/// batches: a batch sent either way is the same request.
+const SUBMIT_RPC: &str = "SubmitObservations";
+
 /// A batch as it arrives: each row parsed (its faults collected) and folded into the
-/// request's fingerprint, so the request itself need not be kept.
+/// request's fingerprint, so the request itself need not be kept. The fingerprint is the
+/// idempotency hash: SHA-256 over the RPC name, a NUL byte and the rows' length-delimited
+/// prost encodings (the key is not part of it).
 struct Incoming {
     key: String,
     hash: sha2::Sha256,
@@ -43,9 +50,10 @@ struct Incoming {
 
 impl Incoming {
     fn new(key: &str) -> Self {
-        let key = key.trim().to_string();
+        let key = key.to_string();
         let mut hash = sha2::Sha256::new();
-        hash.update(key.as_bytes());
+        hash.update(SUBMIT_RPC.as_bytes());
+        hash.update([0]);
         Self {
             key,
             hash,
@@ -681,7 +689,7 @@ impl IndicatorApi {
         &self,
         claims: &Claims,
         batch: Incoming,
-    ) -> Result<pb::SubmitObservationsResponse, Error> {
+    ) -> Result<pb::SubmitObservationsResponse, Status> {
         let p = self.ctx.partnership(claims)?;
         claims.require_writer()?;
         let Incoming {
@@ -691,12 +699,8 @@ impl IndicatorApi {
             mut v,
             ..
         } = batch;
-        if key.is_empty() || key.len() > 200 {
-            v.add(
-                "idempotency_key",
-                "is required: 1-200 characters, unique per batch",
-            );
-        }
+        let request_hash = hex::encode(hash.finalize());
+        let idem = Idempotency::with_hash(&p.id, SUBMIT_RPC, key.clone(), request_hash.clone())?;
         if inputs.is_empty() {
             v.add("rows", "give at least one row");
         }
@@ -707,27 +711,19 @@ impl IndicatorApi {
             if r.agency.is_empty() && claims.role != Role::Admin {
                 return Err(Error::permission_denied(
                     "a partnership-wide row (no agency_code) needs an admin token",
-                ));
+                )
+                .into());
             }
             if !r.agency.is_empty() {
                 claims.require_agency_write(&r.agency)?;
             }
         }
-        let hash = hex::encode(hash.finalize());
-
         let txn = self.store.begin().await?;
-        self.store.lock_partnership(&txn, &p.id).await?;
-        if let Some(s) = self.store.find_submission(&txn, &p.id, &key).await? {
-            if s.request_hash == hash {
-                let bytes = hex::decode(&s.response).map_err(|e| Error::Internal(e.into()))?;
-                return pb::SubmitObservationsResponse::decode(bytes.as_slice())
-                    .map_err(|e| Error::Internal(e.into()));
-            }
-            return Err(Error::Conflict(format!(
-                "idempotency key '{key}' was used for a different batch (submission {}); use a new key",
-                s.id
-            )));
+        // The key first: a concurrent request with it waits here for this one's answer.
+        if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
+            return Ok(r);
         }
+        self.store.lock_partnership(&txn, &p.id).await?;
         let versions = self.store.current_definitions(&*txn, &p.id).await?;
         let defs = definitions(&versions);
         // "2006-07" is July 2006 for a monthly indicator (it parses as the year 2006-07).
@@ -846,7 +842,7 @@ impl IndicatorApi {
         fys.dedup();
         for fy in fys {
             if let Some(e) = history.get(&fy).and_then(|h| domain::lock_in_force(h)) {
-                return Err(locked_error(Period::year(fy), e));
+                return Err(locked_error(Period::year(fy), e).into());
             }
         }
         // Built chunk by chunk as they are written.
@@ -918,13 +914,14 @@ impl IndicatorApi {
             stored_count: inserted.count as u64,
             observations_omitted: inserted.stored.len() < inserted.count,
         };
+        idempotency::complete(idem.as_ref(), &*txn, &response).await?;
         self.store
             .insert_submission(
                 &txn,
                 &submission_id,
                 &p.id,
                 &key,
-                &hash,
+                &request_hash,
                 &hex::encode(response.encode_to_vec()),
                 &actor,
                 &at,
@@ -1101,7 +1098,7 @@ impl IndicatorService for IndicatorApi {
         // Each message's rows are parsed as it arrives and the message dropped.
         while let Some(msg) = stream.message().await? {
             let b = batch.get_or_insert_with(|| Incoming::new(&msg.idempotency_key));
-            if !msg.idempotency_key.is_empty() && msg.idempotency_key.trim() != b.key {
+            if !msg.idempotency_key.is_empty() && msg.idempotency_key != b.key {
                 return Err(Error::invalid(
                     format!("messages[{n}].idempotency_key"),
                     format!("differs from the first message's key '{}'", b.key),

@@ -82,7 +82,7 @@ pub struct Inserted {
     pub stored: Vec<StoredRevision>,
 }
 
-/// A stored submission (idempotency record).
+/// A stored submission.
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub id: String,
@@ -275,7 +275,7 @@ impl Store {
     }
 
     // ---------------------------------------------------------------------------------
-    // Submissions (idempotency)
+    // Submissions
 
     pub async fn find_submission(
         &self,

@@ -615,9 +615,29 @@ async fn a_replay_returns_the_first_result_and_a_changed_batch_is_refused() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), Code::AlreadyExists);
+    let info = e.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(
+        (info.reason.as_str(), info.domain.as_str()),
+        ("IDEMPOTENCY_KEY_REUSED", "lscb")
+    );
     let revs = revisions(&mut admin, "CAIT.CRIMES").await;
     assert_eq!(revs.len(), 1);
     assert_eq!(revs[0].value, "2031");
+    // The same batch streamed under the key is the same request: the first answer again.
+    let streamed = admin
+        .stream_observations(tokio_stream::iter(vec![pb::StreamObservationsRequest {
+            idempotency_key: "crimes-2015-16".into(),
+            rows: vec![row("CAIT.CRIMES", "2015-16", "WMP", "2031")],
+        }]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(streamed, first);
+    // Without a key a batch is not keyed: it is stored each time it is sent.
+    let unkeyed = vec![row("CAIT.CRIMES", "2015-16", "WMP", "2040")];
+    let a = submit(&mut admin, "", unkeyed.clone()).await.unwrap();
+    let b = submit(&mut admin, "", unkeyed).await.unwrap();
+    assert_ne!(a.submission_id, b.submission_id);
     s.shutdown().await;
 }
 

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m_ind_0001_initial;
 mod m_ind_0002_series_index;
+mod m_ind_0003_idempotency;
 
 /// The service's migrations, in order.
 #[derive(Debug)]
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m_ind_0001_initial::Migration),
             Box::new(m_ind_0002_series_index::Migration),
+            Box::new(m_ind_0003_idempotency::Migration),
         ]
     }
 }

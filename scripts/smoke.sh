@@ -50,6 +50,15 @@ if out=$(grpcurl -plaintext "127.0.0.1:$BASE" lscb.report.v1.DirectoryService/Li
 fi
 echo "$out" | grep -q "Unauthenticated" || fail "ListAgencies without a token: $out"
 ok "ListAgencies without a token is Unauthenticated"
+# Reflection serves the google.rpc error details, so grpcurl prints the fields at fault.
+ADMIN_T=$("$BIN" token issue --partnership bscb --role admin --secret-file "$DATA/jwt-secret")
+if out=$(grpcurl -plaintext -H "authorization: Bearer $ADMIN_T" -d '{"year": "2015-16"}' "127.0.0.1:$BASE" \
+  lscb.report.v1.ReportService/AssembleReport 2>&1); then
+  fail "AssembleReport without a format succeeded"
+fi
+echo "$out" | grep -q '"fieldViolations":\[{"field":"format"' || fail "grpcurl did not decode the BadRequest: $out"
+echo "$out" | grep -q "is not recognized" && fail "grpcurl could not decode an error detail: $out"
+ok "grpcurl prints a BadRequest's field violations as JSON"
 
 for extra in scripts/smoke.d/*.sh; do
   [ -e "$extra" ] || continue

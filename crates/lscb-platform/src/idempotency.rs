@@ -30,6 +30,17 @@ pub const KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
 /// The `google.rpc.ErrorInfo` domain of lscb's own reasons.
 pub const DOMAIN: &str = "lscb";
 
+/// What claiming a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim<T> {
+    /// This request is the first with the key: it does the work.
+    First,
+    /// The same request was answered before: its stored answer.
+    Replay(T),
+    /// The key was used for a different request.
+    Reused,
+}
+
 /// One keyed write: who, which RPC, the caller's key and the hash of its request.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
@@ -108,6 +119,19 @@ impl Idempotency {
         &self,
         txn: &C,
     ) -> Result<Option<T>, Status> {
+        match self.try_claim(txn).await? {
+            Claim::First => Ok(None),
+            Claim::Replay(answer) => Ok(Some(answer)),
+            Claim::Reused => Err(self.reused()),
+        }
+    }
+
+    /// [`Idempotency::claim`] for code that reports [`Error`]s (a store): the outcome,
+    /// a reused key included, for the caller to answer.
+    pub async fn try_claim<T: prost::Message + Default, C: ConnectionTrait>(
+        &self,
+        txn: &C,
+    ) -> Result<Claim<T>, Error> {
         let backend = txn.get_database_backend();
         let inserted = txn
             .execute_raw(stmt(
@@ -125,11 +149,10 @@ impl Idempotency {
                         .into(),
                 ],
             ))
-            .await
-            .map_err(db)?
+            .await?
             .rows_affected();
         if inserted == 1 {
-            return Ok(None);
+            return Ok(Claim::First);
         }
         let row = txn
             .query_one_raw(stmt(
@@ -142,22 +165,26 @@ impl Idempotency {
                     self.key.clone().into(),
                 ],
             ))
-            .await
-            .map_err(db)?
+            .await?
             .ok_or_else(|| {
                 internal(format!(
                     "idempotency row of {} '{}' neither inserted nor found",
                     self.rpc, self.key
                 ))
             })?;
-        let hash: String = row.try_get("", "request_hash").map_err(db)?;
+        let hash: String = row.try_get("", "request_hash")?;
         if hash != self.hash {
-            return Err(self.reused());
+            return Ok(Claim::Reused);
         }
-        let bytes: Vec<u8> = row.try_get("", "response").map_err(db)?;
+        let bytes: Vec<u8> = row.try_get("", "response")?;
         T::decode(bytes.as_slice())
-            .map(Some)
+            .map(Claim::Replay)
             .map_err(|e| internal(format!("stored {} response: {e}", self.rpc)))
+    }
+
+    /// The message of a reused key, for code that reports it as [`Error::Conflict`].
+    pub fn reused_message(&self) -> String {
+        self.reused().message().to_string()
     }
 
     /// Stores the answer of the request that claimed the key, in its transaction.
@@ -166,6 +193,15 @@ impl Idempotency {
         txn: &C,
         answer: &T,
     ) -> Result<(), Status> {
+        Ok(self.try_complete(txn, answer).await?)
+    }
+
+    /// [`Idempotency::complete`] for code that reports [`Error`]s.
+    pub async fn try_complete<T: prost::Message, C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        answer: &T,
+    ) -> Result<(), Error> {
         let done = txn
             .execute_raw(stmt(
                 txn.get_database_backend(),
@@ -177,8 +213,7 @@ impl Idempotency {
                     self.key.clone().into(),
                 ],
             ))
-            .await
-            .map_err(db)?
+            .await?
             .rows_affected();
         if done == 1 {
             Ok(())
@@ -294,12 +329,8 @@ fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-fn db(e: DbErr) -> Status {
-    Status::from(Error::Db(e))
-}
-
-fn internal(m: String) -> Status {
-    Status::from(Error::Internal(anyhow::anyhow!(m)))
+fn internal(m: String) -> Error {
+    Error::Internal(anyhow::anyhow!(m))
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! The only part of the report module that knows sea-orm: narrative versions, published
 //! reports and the glossary over [`lscb_platform::Db`].
 
+use lscb_platform::idempotency::{Claim, Idempotency};
 use lscb_platform::{Db, Error};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::entity::{glossary, narrative, published};
+
+/// The RPC name publications are keyed under.
+const PUBLISH_RPC: &str = "PublishReport";
 
 /// A stored narrative version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,13 +298,37 @@ impl Store {
             .map(Into::into))
     }
 
-    /// Stores a new published version (the next number for the year).
+    /// Stores a new published version (the next number for the year). With an idempotency
+    /// key, the key is claimed first (`lscb_platform::idempotency`, RPC `PublishReport`, the
+    /// row's `request_hash`): a concurrent or later replay gets the version the first request
+    /// stored, and a different request with the key is `ALREADY_EXISTS`.
     pub async fn publish(
         &self,
         partnership: &str,
         row: PublishedRow,
     ) -> Result<PublishedRow, Error> {
         let txn = self.db.begin_write().await?;
+        let idem = Idempotency::with_hash(
+            partnership,
+            PUBLISH_RPC,
+            row.idempotency_key.clone(),
+            row.request_hash.clone(),
+        )?;
+        if let Some(i) = &idem {
+            match i.try_claim::<String, _>(&*txn).await? {
+                Claim::First => {}
+                Claim::Replay(id) => {
+                    return published::Entity::find_by_id(id)
+                        .one(&*txn)
+                        .await?
+                        .map(Into::into)
+                        .ok_or_else(|| {
+                            Error::Internal(anyhow::anyhow!("a replayed publication vanished"))
+                        });
+                }
+                Claim::Reused => return Err(Error::Conflict(i.reused_message())),
+            }
+        }
         let latest = published::Entity::find()
             .filter(published::Column::Partnership.eq(partnership))
             .filter(published::Column::Year.eq(row.year.clone()))
@@ -318,8 +346,9 @@ impl Store {
                 row.year
             )));
         }
+        let id = uuid::Uuid::new_v4().to_string();
         published::Entity::insert(published::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
+            id: Set(id.clone()),
             partnership: Set(partnership.to_string()),
             year: Set(row.year.clone()),
             version: Set(version as i64),
@@ -346,6 +375,9 @@ impl Store {
                 Error::Db(e)
             }
         })?;
+        if let Some(i) = &idem {
+            i.try_complete(&*txn, &id).await?;
+        }
         txn.commit().await?;
         Ok(PublishedRow { version, ..row })
     }
@@ -393,3 +425,51 @@ impl Store {
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod idempotency_tests {
+    use super::*;
+
+    fn row(key: &str, hash: &str) -> PublishedRow {
+        PublishedRow {
+            year: "2015-16".into(),
+            version: 0,
+            content_hash: "abc".into(),
+            complete: true,
+            failed_sources: vec![],
+            model_json: "{}".into(),
+            markdown: "# r".into(),
+            html: "<html></html>".into(),
+            published_by: "t".into(),
+            published_at: "now".into(),
+            idempotency_key: key.into(),
+            request_hash: hash.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_identical_publications_store_one_version() {
+        for (name, db) in lscb_platform::testing::databases().await {
+            crate::migrate(&db).await.unwrap();
+            let s = Store::new(db);
+            let mut tasks = vec![];
+            for _ in 0..30 {
+                let s = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    s.publish("bscb", row("pub-1", "h")).await
+                }));
+            }
+            let mut versions = vec![];
+            for t in tasks {
+                versions.push(t.await.unwrap().unwrap().version);
+            }
+            assert!(versions.iter().all(|v| *v == 1), "{name}: {versions:?}");
+            assert_eq!(s.list_published("bscb", None).await.unwrap().len(), 1);
+            let e = s.publish("bscb", row("pub-1", "other")).await.unwrap_err();
+            assert!(matches!(e, Error::Conflict(_)), "{name}: {e:?}");
+            assert!(e.to_string().contains("pub-1"), "{name}: {e}");
+            // Without a key every call publishes a new version.
+            assert_eq!(s.publish("bscb", row("", "h")).await.unwrap().version, 2);
+        }
+    }
+}

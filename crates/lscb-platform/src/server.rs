@@ -164,7 +164,7 @@ impl ServerBuilder {
             .max_concurrent_streams(Some(self.max_streams_per_connection))
             .layer(crate::drain::DrainLayer(drain))
             .layer(crate::drain::OverloadLayer::new(self.max_in_flight))
-            .layer(TraceLayer::new_for_grpc())
+            .layer(TraceLayer::new_for_grpc().on_failure(log_failure))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, signal);
         tokio::pin!(server);
@@ -211,6 +211,42 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// Whether a status code is the server's fault (logged at ERROR) rather than the caller's
+/// (a refused or invalid call, logged at INFO) or the moment's (overload, a missed deadline,
+/// logged at WARN).
+pub fn failure_level(code: tonic::Code) -> tracing::Level {
+    use tonic::Code::*;
+    match code {
+        Unknown | Internal | DataLoss => tracing::Level::ERROR,
+        Unavailable | DeadlineExceeded | ResourceExhausted | Aborted | Cancelled => {
+            tracing::Level::WARN
+        }
+        _ => tracing::Level::INFO,
+    }
+}
+
+/// The trace layer's log line for a failed call, at the level its status deserves: a
+/// caller's mistake (NOT_FOUND, INVALID_ARGUMENT, …) is not an error of the server.
+fn log_failure(
+    failure: tower_http::classify::GrpcFailureClass,
+    latency: Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::GrpcFailureClass;
+    let ms = latency.as_millis() as u64;
+    match failure {
+        GrpcFailureClass::Code(c) => {
+            let code = tonic::Code::from(c.get());
+            match failure_level(code) {
+                tracing::Level::ERROR => tracing::error!(?code, latency_ms = ms, "call failed"),
+                tracing::Level::WARN => tracing::warn!(?code, latency_ms = ms, "call failed"),
+                _ => tracing::info!(?code, latency_ms = ms, "call refused"),
+            }
+        }
+        GrpcFailureClass::Error(e) => tracing::error!(error = %e, latency_ms = ms, "call failed"),
     }
 }
 

@@ -126,3 +126,31 @@ async fn connections_that_never_finish_the_handshake_are_closed() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[test]
+fn a_callers_mistake_is_not_logged_as_a_server_error() {
+    use tonic::Code;
+    use tracing::Level;
+    for code in [
+        Code::InvalidArgument,
+        Code::NotFound,
+        Code::AlreadyExists,
+        Code::PermissionDenied,
+        Code::Unauthenticated,
+        Code::FailedPrecondition,
+        Code::OutOfRange,
+        Code::Unimplemented,
+    ] {
+        assert_eq!(super::failure_level(code), Level::INFO, "{code:?}");
+    }
+    for code in [
+        Code::Unavailable,
+        Code::DeadlineExceeded,
+        Code::ResourceExhausted,
+    ] {
+        assert_eq!(super::failure_level(code), Level::WARN, "{code:?}");
+    }
+    for code in [Code::Internal, Code::Unknown, Code::DataLoss] {
+        assert_eq!(super::failure_level(code), Level::ERROR, "{code:?}");
+    }
+}

@@ -29,11 +29,35 @@ pub(crate) enum Edition {
     YoungPeople,
 }
 
+/// A financial year as the report takes it: "2015-16" (the second year follows the first).
+pub(crate) fn parse_financial_year(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let bad = || {
+        format!(
+            "'{s}' is not a financial year: write it as YYYY-YY, e.g. 2015-16 (April 2015 to March 2016)"
+        )
+    };
+    let (a, b) = t.split_once('-').ok_or_else(bad)?;
+    if a.len() != 4 || b.len() != 2 || !a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let first: u32 = a.parse().map_err(|_| bad())?;
+    let second: u32 = b.parse().map_err(|_| bad())?;
+    if (first + 1) % 100 != second {
+        return Err(format!(
+            "{} (the year starting in {first} is {first}-{:02})",
+            bad(),
+            (first + 1) % 100
+        ));
+    }
+    Ok(t.to_string())
+}
+
 /// Arguments of `lscbctl report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// Financial year, e.g. 2015-16.
-    #[arg(long)]
+    /// Financial year, written YYYY-YY, e.g. 2015-16 (April 2015 to March 2016).
+    #[arg(long, value_parser = parse_financial_year)]
     year: String,
     /// Output format.
     #[arg(long, value_enum, default_value = "html")]
@@ -169,4 +193,32 @@ pub(crate) async fn run(args: ReportArgs) -> anyhow::Result<()> {
         std::process::exit(2);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_financial_year;
+
+    #[test]
+    fn only_a_financial_year_is_accepted_and_the_error_says_how_to_write_one() {
+        assert_eq!(parse_financial_year("2015-16").unwrap(), "2015-16");
+        assert_eq!(parse_financial_year(" 1999-00 ").unwrap(), "1999-00");
+        for bad in [
+            "2015",
+            "2015-16-Q1",
+            "2015-04",
+            "15-16",
+            "2015/16",
+            "abcd-ef",
+            "",
+        ] {
+            let e = parse_financial_year(bad).unwrap_err();
+            assert!(
+                e.contains("write it as YYYY-YY, e.g. 2015-16"),
+                "{bad}: {e}"
+            );
+        }
+        let e = parse_financial_year("2015-17").unwrap_err();
+        assert!(e.ends_with("(the year starting in 2015 is 2015-16)"), "{e}");
+    }
 }

@@ -10,6 +10,11 @@ default:
 build:
     cargo build --workspace --bins
 
+# Install lscbctl and the five service binaries into ~/.cargo/bin (on PATH with a rustup install).
+install:
+    cargo install --locked --path crates/lscb-cli
+    for c in indicators audits training finance aggregator; do cargo install --locked --path crates/lscb-$c; done
+
 # Run the whole stack on SQLite under ./data (Ctrl-C stops it).
 up: build
     ./target/debug/lscbctl up

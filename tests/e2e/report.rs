@@ -621,6 +621,21 @@ async fn a_published_version_does_not_change_when_new_data_arrives() {
         .unwrap()
         .into_inner();
     assert_eq!(again, p);
+    // The key with a different request is refused with the platform's reason code, which
+    // tells a reused key apart from any other conflict.
+    let reused = c
+        .publish_report(rep::PublishReportRequest {
+            year: "2015-16".into(),
+            allow_incomplete: true,
+            idempotency_key: "pub-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::AlreadyExists, "{reused:?}");
+    assert!(
+        lscb_platform::idempotency::is_key_reused(&reused),
+        "{reused:?}"
+    );
     // Readers may not publish.
     let mut reader = reports(&app, app.reader()).await;
     let err = reader

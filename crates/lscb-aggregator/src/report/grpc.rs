@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use lscb_platform::idempotency::{Idempotency, key_reused, request_hash};
 use lscb_platform::{Claims, Error, Period, ServiceContext, Violations, caller};
 use lscb_proto::report::v1 as pb;
 use lscb_proto::report::v1::report_service_server::ReportService;
@@ -15,6 +16,9 @@ use super::model::{NarrativeSection, PartnershipInfo, Report};
 use super::placeholder;
 use super::store::{NarrativeRow, PublishedRow, Store};
 use super::upstream::{self, CallCtx, Clients, ResolveError, Resolved};
+
+/// The RPC name publishing's idempotency keys are scoped to (the store claims under it too).
+const PUBLISH_RPC: &str = super::store::PUBLISH_RPC;
 use super::{doc, layout, render, young};
 
 /// Section keys narrative may be written for (plus `subgroup.<name>`).
@@ -535,33 +539,45 @@ impl ReportService for ReportApi {
         claims.require_admin()?;
         self.ctx.partnership(&claims)?;
         let call = self.call_ctx(&request);
-        let req = request.into_inner();
+        let mut req = request.into_inner();
         let mut v = Violations::new();
         let year = year_field(&mut v, "year", &req.year);
-        if req.idempotency_key.len() > 200 {
-            v.add("idempotency_key", "is longer than 200 characters");
-        }
+        // The platform's idempotency: key scoped to partnership and RPC, hash over the RPC
+        // name and the request without its key, at most 128 bytes.
+        let idem = match Idempotency::of(&claims.partnership, PUBLISH_RPC, &mut req, |r| {
+            &mut r.idempotency_key
+        }) {
+            Ok(i) => i,
+            Err(e) => {
+                for f in e.violations() {
+                    v.add(f.field.clone(), f.description.clone());
+                }
+                None
+            }
+        };
         v.into_result()?;
         let Some(year) = year else {
             return Err(Error::invalid("year", "is required").into());
         };
-        let request_hash = hex::encode(Sha256::digest(
-            format!("{}|{}", year, req.allow_incomplete).as_bytes(),
-        ));
-        if !req.idempotency_key.is_empty()
+        let request_hash = request_hash(
+            PUBLISH_RPC,
+            &pb::PublishReportRequest {
+                idempotency_key: String::new(),
+                ..req.clone()
+            },
+        );
+        // A replay is answered before the report is assembled again; the store's claim
+        // settles concurrent ones.
+        if let Some(i) = &idem
             && let Some(prev) = self
                 .store
-                .published_by_key(&claims.partnership, &req.idempotency_key)
+                .published_by_key(&claims.partnership, i.key())
                 .await?
         {
             if prev.request_hash == request_hash {
                 return Ok(Response::new(published_pb(&prev)));
             }
-            return Err(Error::Conflict(format!(
-                "idempotency key '{}' was used for a different publish request",
-                req.idempotency_key
-            ))
-            .into());
+            return Err(key_reused(PUBLISH_RPC, i.key()));
         }
         let a = self.assemble(&claims, &call, &year).await?;
         if !a.report.complete && !req.allow_incomplete {
@@ -613,7 +629,13 @@ impl ReportService for ReportApi {
                     request_hash,
                 },
             )
-            .await?;
+            .await
+            .map_err(|e| match (&e, &idem) {
+                (Error::Conflict(m), Some(i)) if *m == i.reused_message() => {
+                    key_reused(PUBLISH_RPC, i.key())
+                }
+                _ => Status::from(e),
+            })?;
         Ok(Response::new(published_pb(&row)))
     }
 

@@ -10,7 +10,7 @@ use sea_orm::{
 use super::entity::{glossary, narrative, published};
 
 /// The RPC name publications are keyed under.
-const PUBLISH_RPC: &str = "PublishReport";
+pub const PUBLISH_RPC: &str = "PublishReport";
 
 /// A stored narrative version.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! RPC, so a key used before this migration is not recognised after it.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::TransactionTrait;
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
@@ -32,11 +33,15 @@ const UP: &[&str] = &[
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
+        // One transaction, so every statement runs on one connection: on a pooled SQLite
+        // file, a statement on another connection could see the schema from before the
+        // DROP and refuse the RENAME ("already another table … ind_submission").
+        let txn = manager.get_connection().begin().await?;
         for sql in UP {
-            db.execute_unprepared(sql).await?;
+            txn.execute_unprepared(sql).await?;
         }
-        lscb_platform::idempotency::create_table(db).await
+        lscb_platform::idempotency::create_table(&txn).await?;
+        txn.commit().await
     }
 
     /// Drops the shared table; `ind_submission` keeps its new shape.

@@ -29,7 +29,14 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}: {}", self.line, self.field, self.message)
+        // An error of the whole request (not of a row) has no line: say so instead of a
+        // made-up "line 0".
+        match (self.line, self.field.is_empty()) {
+            (0, true) => write!(f, "whole file: {}", self.message),
+            (0, false) => write!(f, "{}: {}", self.field, self.message),
+            (_, true) => write!(f, "line {}: {}", self.line, self.message),
+            _ => write!(f, "line {}: {}: {}", self.line, self.field, self.message),
+        }
     }
 }
 

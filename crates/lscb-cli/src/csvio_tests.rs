@@ -75,3 +75,25 @@ fn server_violations_map_back_to_csv_lines() {
         (4, "idempotency_key".to_string())
     );
 }
+
+#[test]
+fn an_error_of_the_whole_request_has_no_made_up_line() {
+    let status = tonic::Status::unavailable("the service is restarting");
+    let errs = map_violations(&status, &[2, 3]);
+    assert_eq!(
+        errs[0].to_string(),
+        "whole file: Unavailable: the service is restarting"
+    );
+    let row = RowError {
+        line: 4,
+        field: "period".into(),
+        message: "'2015-13' is not a month".into(),
+    };
+    assert_eq!(row.to_string(), "line 4: period: '2015-13' is not a month");
+    let no_field = RowError {
+        line: 4,
+        field: String::new(),
+        message: "duplicate row".into(),
+    };
+    assert_eq!(no_field.to_string(), "line 4: duplicate row");
+}

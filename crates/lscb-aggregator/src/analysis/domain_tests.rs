@@ -708,7 +708,7 @@ fn end_to_end_on_the_fixture_partnership() {
     assert_eq!(empty.overall, Judgement::NotEnoughEvidence);
     assert!(
         empty.statement.starts_with(
-            "On the evidence held for 2015-16, there is **not enough evidence** to judge"
+            "On the evidence held for 2015/16, there is **not enough evidence** to judge"
         ),
         "{}",
         empty.statement
@@ -755,7 +755,7 @@ fn end_to_end_on_the_fixture_partnership() {
             && e.reason
                 .contains("without a Section 11 return and an assurance letter")
     }));
-    assert!(p.statement.starts_with("On the evidence held for 2015-16, the board's safeguarding arrangements are judged **not sufficient**"), "{}", p.statement);
+    assert!(p.statement.starts_with("On the evidence held for 2015/16, the board's safeguarding arrangements are judged **not sufficient**"), "{}", p.statement);
     assert!(
         p.statement
             .contains("- *Are children safer?* Not sufficient."),

@@ -78,3 +78,13 @@ bench:
 bench-smoke:
     cargo build -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
     "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" run --smoke --out "${CARGO_TARGET_DIR:-target}/bench-smoke.md" --notes /dev/null
+
+# Reliability suite (about 10 minutes on 2 cores) against the release binaries: concurrent writers (SQLite, PostgreSQL, two replicas), identical replays, generated bad inputs, the authorisation matrix, kill -9 mid-ingest, dead and hung data services during a report, SIGTERM with open streams, idle connections; writes RELIABILITY.md. PostgreSQL: LSCB_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432).
+reliability:
+    cargo build --release -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
+    "${CARGO_TARGET_DIR:-target}/release/lscb-bench" reliability --out RELIABILITY.md
+
+# The reliability suite's short subset (under a minute) on the debug build; fails when a check misses its goal.
+reliability-smoke:
+    cargo build -p lscb-bench -p lscb-indicators -p lscb-audits -p lscb-training -p lscb-finance -p lscb-aggregator -p lscb-cli --bins
+    "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" reliability --smoke --out "${CARGO_TARGET_DIR:-target}/reliability-smoke.md"

@@ -3,7 +3,8 @@
 //! batched insert into SQLite and PostgreSQL for ingest — with the servers and the load
 //! generator pinned to different cores, and writes `BENCHMARKS.md`.
 //!
-//! Subcommands: `run` (everything; `--smoke` for the seconds-long CI check),
+//! Subcommands: `run` (everything; `--smoke` for the seconds-long CI check), `reliability`
+//! (the reliability suite, `RELIABILITY.md`),
 //! `hello-server` and `raw-insert` (the baselines, started by `run` as pinned processes).
 
 mod hello;
@@ -11,6 +12,7 @@ mod load;
 mod markdown;
 mod procstat;
 mod raw;
+mod reliability;
 mod report_bench;
 mod rows;
 mod scenarios;
@@ -35,6 +37,8 @@ struct Cli {
 enum Cmd {
     /// Runs every scenario and writes the report.
     Run(scenarios::RunArgs),
+    /// The reliability suite: writes RELIABILITY.md (`--smoke`: the short subset).
+    Reliability(reliability::RelArgs),
     /// The tonic hello-world baseline server.
     HelloServer {
         #[arg(long, default_value = "127.0.0.1:61050")]
@@ -75,6 +79,7 @@ fn main() -> anyhow::Result<()> {
             let plan = scenarios::Plan::new(&args)?;
             runtime(Some(plan.client_threads))?.block_on(scenarios::run(args, plan))
         }
+        Cmd::Reliability(args) => runtime(None)?.block_on(reliability::run(args)),
         Cmd::HelloServer { listen } => runtime(None)?.block_on(hello::serve(listen)),
         Cmd::RawInsert {
             url,

@@ -24,9 +24,9 @@ use crate::scenarios::indicators_client;
 
 pub(crate) async fn crash(ctx: &Ctx, f: &mut Findings) -> anyhow::Result<()> {
     let (writers, cap, r, kill_at, stream_rows) = if ctx.smoke() {
-        (4u64, 60u64, 100u64, 20usize, 10_000u64)
+        (4u64, 100u64, 100u64, 5usize, 20_000u64)
     } else {
-        (4u64, 300u64, 100u64, 200usize, 40_000u64)
+        (4u64, 400u64, 100u64, 50usize, 40_000u64)
     };
     let url = ctx.database("sqlite", "crash").await?;
     let mut p = ctx
@@ -70,33 +70,45 @@ pub(crate) async fn crash(ctx: &Ctx, f: &mut Findings) -> anyhow::Result<()> {
             }
         }));
     }
-    // One stream in flight too: it must end whole or not at all.
+    // One stream in flight too, paced (50 ms a message) so that the kill lands in its
+    // middle: it must end whole or not at all.
+    let messages = stream_rows.div_ceil(1000);
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stream = {
-        let (ch, ws, admin) = (chans[1].clone(), ws.clone(), admin.clone());
+        let (ch, ws, admin, sent) = (chans[1].clone(), ws.clone(), admin.clone(), sent.clone());
         tokio::spawn(async move {
-            let msgs = futures::stream::iter((0..stream_rows.div_ceil(1000)).map(move |m| {
-                ind::StreamObservationsRequest {
-                    idempotency_key: if m == 0 {
-                        "crash-stream".into()
-                    } else {
-                        String::new()
-                    },
-                    rows: ws.inputs(m * 1000, ((m + 1) * 1000).min(stream_rows)),
+            use futures::StreamExt;
+            let msgs = futures::stream::iter(0..messages).then(move |m| {
+                let (ws, sent) = (ws.clone(), sent.clone());
+                async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    ind::StreamObservationsRequest {
+                        idempotency_key: if m == 0 {
+                            "crash-stream".into()
+                        } else {
+                            String::new()
+                        },
+                        rows: ws.inputs(m * 1000, ((m + 1) * 1000).min(stream_rows)),
+                    }
                 }
-            }));
+            });
             indicators_client(ch)
                 .stream_observations(authed(msgs, &admin))
                 .await
                 .map(|r| r.into_inner().stored_count)
         })
     };
-    // Kill once enough batches are acknowledged (or after 30 s).
+    // Kill once enough batches are acknowledged and half the stream is sent (or after 30 s).
     let t = Instant::now();
-    while acked.lock().unwrap_or_else(|e| e.into_inner()).len() < kill_at
+    while (acked.lock().unwrap_or_else(|e| e.into_inner()).len() < kill_at
+        || sent.load(std::sync::atomic::Ordering::Relaxed) < messages / 2)
         && t.elapsed() < Duration::from_secs(30)
     {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let acked_at_kill = acked.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let sent_at_kill = sent.load(std::sync::atomic::Ordering::Relaxed);
     signal(p.pid(), "KILL")?;
     let killed_after = t.elapsed().as_secs_f64();
     for t in tasks {
@@ -173,8 +185,9 @@ pub(crate) async fn crash(ctx: &Ctx, f: &mut Findings) -> anyhow::Result<()> {
         "5",
         "kill -9 mid-ingest (SQLite), restart on the same file",
         format!(
-            "{writers} writers of {r}-row batches (up to {attempted_total}) and one {stream_rows}-row stream; SIGKILL after {} acknowledged batches ({killed_after:.1} s)",
-            kill_at
+            "{writers} writers of {r}-row batches (up to {attempted_total}) and one {stream_rows}-row stream; SIGKILL after {} acknowledged batches and {} of {messages} stream messages ({killed_after:.1} s)",
+            acked_at_kill,
+            sent_at_kill
         ),
         "restarts and serves; every acknowledged batch stored whole; 0 partial batches; the stream whole or absent",
         format!(

@@ -139,9 +139,74 @@ impl Builder {
     }
     fn narrative(&mut self, r: &Report, key: &str) {
         if let Some(n) = r.narrative.get(key) {
-            self.md(n.markdown.clone());
+            self.authored(&n.markdown);
         }
     }
+    /// Authored Markdown: its own `##`/`###`/`####` headings become headings of the report
+    /// (listed in the contents, with anchors), the text between them stays Markdown.
+    fn authored(&mut self, text: &str) {
+        for part in split_headings(text) {
+            match part {
+                Authored::Heading(level, t) => self.h(level, t),
+                Authored::Text(t) => self.md(t),
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Authored {
+    Heading(u8, String),
+    Text(String),
+}
+
+/// Splits authored Markdown at its ATX headings of level 2 to 4 (outside fenced code).
+fn split_headings(text: &str) -> Vec<Authored> {
+    let mut out = vec![];
+    let mut buf = String::new();
+    let mut fenced = false;
+    let flush = |buf: &mut String, out: &mut Vec<Authored>| {
+        if !buf.trim().is_empty() {
+            out.push(Authored::Text(buf.trim().to_string()));
+        }
+        buf.clear();
+    };
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        let hashes = t.chars().take_while(|c| *c == '#').count();
+        let title = t[hashes..].trim().trim_end_matches('#').trim();
+        if !fenced && (2..=4).contains(&hashes) && t[hashes..].starts_with(' ') && !title.is_empty()
+        {
+            flush(&mut buf, &mut out);
+            out.push(Authored::Heading(hashes as u8, title.to_string()));
+        } else {
+            buf.push_str(line);
+            buf.push('\n');
+        }
+    }
+    flush(&mut buf, &mut out);
+    // A heading with nothing under it is left out: the report has no empty headings.
+    let mut kept = Vec::with_capacity(out.len());
+    for i in 0..out.len() {
+        if let Authored::Heading(level, _) = &out[i] {
+            let empty = match out.get(i + 1) {
+                None => true,
+                Some(Authored::Heading(next, _)) => next <= level,
+                Some(Authored::Text(_)) => false,
+            };
+            if empty {
+                continue;
+            }
+        }
+        kept.push(std::mem::replace(
+            &mut out[i],
+            Authored::Text(String::new()),
+        ));
+    }
+    kept
 }
 
 pub fn rag_cell(r: Option<Rag>) -> Cell {
@@ -453,12 +518,12 @@ pub fn build(r: &Report) -> Vec<Node> {
     b.nodes.push(Node::PageBreak);
     b.h(2, "Foreword");
     match r.narrative.get("foreword") {
-        Some(n) => b.md(n.markdown.clone()),
+        Some(n) => b.authored(&n.markdown),
         None => b.md("_No foreword has been written for this year._"),
     }
     b.h(2, "Introduction");
     match r.narrative.get("introduction") {
-        Some(n) => b.md(n.markdown.clone()),
+        Some(n) => b.authored(&n.markdown),
         None => b.md(format!(
             "Each Local Safeguarding Children Board is required to produce and publish an Annual Report evaluating the effectiveness of safeguarding in the local area. This report covers {} and is assembled from the data that the partner agencies submitted: every figure comes from stored data with its source.",
             r.year_label
@@ -952,7 +1017,7 @@ pub fn build(r: &Report) -> Vec<Node> {
                 .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
                 .unwrap_or_default();
             b.h(4, name);
-            b.md(n.markdown.clone());
+            b.authored(&n.markdown);
         }
         board::child_deaths(&mut b, r);
     }
@@ -1323,5 +1388,40 @@ fn json_nodes(out: &mut Vec<Node>, v: &serde_json::Value, level: u8) {
                 out.push(Node::Markdown(s));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod authored_tests {
+    use super::{Authored, split_headings};
+
+    #[test]
+    fn an_authored_heading_becomes_a_heading_of_the_report() {
+        let parts = split_headings(
+            "I chaired the board.\n\nJane Held\n\n## Response from the Incoming Chair\n\nThank you.\n\n```\n## not a heading\n```\n#hashtag and # alone\n",
+        );
+        assert_eq!(
+            parts,
+            vec![
+                Authored::Text("I chaired the board.\n\nJane Held".into()),
+                Authored::Heading(2, "Response from the Incoming Chair".into()),
+                Authored::Text(
+                    "Thank you.\n\n```\n## not a heading\n```\n#hashtag and # alone".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            split_headings("Plain text."),
+            vec![Authored::Text("Plain text.".into())]
+        );
+        // A heading with nothing under it is dropped.
+        assert_eq!(
+            split_headings("Text.\n\n## Empty\n\n## Full\n\nBody.\n\n### Trailing\n"),
+            vec![
+                Authored::Text("Text.".into()),
+                Authored::Heading(2, "Full".into()),
+                Authored::Text("Body.".into()),
+            ]
+        );
     }
 }

@@ -169,7 +169,7 @@ pub(super) fn sections(b: &mut Builder, r: &Report, place: Place) {
             && !n.markdown.trim().is_empty()
         {
             b.h(*level, *heading);
-            b.md(n.markdown.clone());
+            b.authored(&n.markdown);
         }
     }
 }

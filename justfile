@@ -54,11 +54,12 @@ demo: build
     echo "Ctrl-C stops it."
     wait $up
 
-# Every test: unit, store (SQLite, and PostgreSQL when LSCB_TEST_PG_URL is set), end-to-end, and the grpcurl smoke test.
+# Every test: unit, store (SQLite, and PostgreSQL when LSCB_TEST_PG_URL is set), end-to-end, the grpcurl smoke test and the reliability suite's short subset.
 test:
     cargo build --workspace --bins --tests
     if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace --no-fail-fast; else cargo test --workspace --no-fail-fast; fi
     ./scripts/smoke.sh
+    "${CARGO_TARGET_DIR:-target}/debug/lscb-bench" reliability --smoke --out "${CARGO_TARGET_DIR:-target}/reliability-smoke.md"
 
 # Formatting and clippy with warnings as errors.
 lint:

@@ -5,6 +5,7 @@
 //! Environment variables win over both: `LSCB_LISTEN`, `DATABASE_URL` (or
 //! `LSCB_DATABASE_URL`), `LSCB_DIRECTORY`, `LSCB_JWT_SECRET`, `LSCB_JWT_SECRET_FILE`,
 //! `LSCB_LOG_FORMAT`, `LSCB_LOG`, `LSCB_SHUTDOWN_TIMEOUT_SECS`, `LSCB_MAX_MESSAGE_BYTES`,
+//! `LSCB_HANDSHAKE_TIMEOUT_SECS`,
 //! and for the aggregator `LSCB_INDICATORS_URL`, `LSCB_AUDITS_URL`, `LSCB_TRAINING_URL`,
 //! `LSCB_FINANCE_URL`, `LSCB_UPSTREAM_TIMEOUT_MS`.
 
@@ -106,6 +107,9 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// Largest request or response message, in bytes.
     pub max_message_bytes: usize,
+    /// How long a new connection may take to send the HTTP/2 preface before it is closed.
+    #[serde(default = "default_handshake_timeout_secs")]
+    pub handshake_timeout_secs: u64,
     /// Indicators only: how long a cached answer of a read RPC (`GetSeries`, `GetScorecard`)
     /// may be served when another process writes to the same database; this process's own
     /// writes invalidate it at once. `0` turns the read cache off.
@@ -118,6 +122,10 @@ pub struct Config {
 
 fn default_read_cache_ttl_ms() -> u64 {
     2_000
+}
+
+fn default_handshake_timeout_secs() -> u64 {
+    10
 }
 
 impl Config {
@@ -134,6 +142,7 @@ impl Config {
             log: "info".into(),
             shutdown_timeout_secs: 10,
             max_message_bytes: 16 * 1024 * 1024,
+            handshake_timeout_secs: default_handshake_timeout_secs(),
             read_cache_ttl_ms: default_read_cache_ttl_ms(),
             upstreams: Upstreams::default(),
         }
@@ -195,16 +204,18 @@ mod tests {
         let f = dir.path().join("lscb.toml");
         std::fs::write(
             &f,
-            "[default]\nlog = \"debug\"\n[indicators]\nlisten = \"0.0.0.0:6000\"\n[finance]\nmax_message_bytes = 1024\n",
+            "[default]\nlog = \"debug\"\n[indicators]\nlisten = \"0.0.0.0:6000\"\n[finance]\nmax_message_bytes = 1024\nhandshake_timeout_secs = 3\n",
         )
         .unwrap();
         let c = Config::load_from(ServiceKind::Indicators, Some(&f)).unwrap();
         assert_eq!(c.listen.port(), 6000);
         assert_eq!(c.log, "debug");
         assert_eq!(c.max_message_bytes, 16 * 1024 * 1024);
+        assert_eq!(c.handshake_timeout_secs, 10);
         let c = Config::load_from(ServiceKind::Finance, Some(&f)).unwrap();
         assert_eq!(c.listen.port(), 50054);
         assert_eq!(c.max_message_bytes, 1024);
+        assert_eq!(c.handshake_timeout_secs, 3);
     }
 
     #[test]

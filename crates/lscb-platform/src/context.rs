@@ -19,6 +19,8 @@ pub struct ServiceContext {
     pub max_message_bytes: usize,
     /// Hard limit on draining in-flight calls at shutdown.
     pub shutdown_timeout: Duration,
+    /// How long a new connection may take to send the HTTP/2 preface.
+    pub handshake_timeout: Duration,
     /// How long a service may serve a cached read answer that another process's writes could
     /// have made stale (its own writes invalidate at once); zero: no read cache.
     pub read_cache_ttl: Duration,
@@ -32,6 +34,7 @@ impl ServiceContext {
             auth,
             max_message_bytes: 16 * 1024 * 1024,
             shutdown_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
             read_cache_ttl: Duration::from_secs(2),
         }
     }
@@ -42,6 +45,7 @@ impl ServiceContext {
             .directory(self.directory.clone())
             .max_message_bytes(self.max_message_bytes)
             .shutdown_timeout(self.shutdown_timeout)
+            .handshake_timeout(self.handshake_timeout)
     }
 
     /// The caller's partnership; `PERMISSION_DENIED` when the token names one this

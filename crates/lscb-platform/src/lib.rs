@@ -41,5 +41,6 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<ServiceContext> {
     ctx.max_message_bytes = config.max_message_bytes;
     ctx.read_cache_ttl = std::time::Duration::from_millis(config.read_cache_ttl_ms);
     ctx.shutdown_timeout = config.shutdown_timeout();
+    ctx.handshake_timeout = std::time::Duration::from_secs(config.handshake_timeout_secs.max(1));
     Ok(ctx)
 }

@@ -464,7 +464,7 @@ async fn revisions(c: &Clients, code: &str, period_code: &str, agency: &str) -> 
 async fn importing_the_samples_stores_them_once() {
     let app = TestApp::spawn().await;
     let c = clients(&app).await;
-    for _ in 0..2 {
+    for round in 0..2 {
         let out = import(&c, &args(ImportKind::Indicators, sample("indicators.csv")))
             .await
             .unwrap();
@@ -476,6 +476,8 @@ async fn importing_the_samples_stores_them_once() {
         .await
         .unwrap();
         assert_eq!(out.stored, 8);
+        // The second import of the same file stores nothing new, and says so.
+        assert_eq!(out.replayed, round == 1);
         let out = import(&c, &args(ImportKind::Finance, sample("finance.csv")))
             .await
             .unwrap();

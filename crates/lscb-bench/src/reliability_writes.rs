@@ -467,7 +467,15 @@ pub(crate) async fn replays(ctx: &Ctx, f: &mut Findings) -> anyhow::Result<()> {
         let r = replay(n, || {
             let mut c = indicators_client(ind_ch.clone());
             let req = authed(req.clone(), &admin);
-            async move { enc(c.submit_observations(req).await) }
+            // The answer is the first one's; a replay only carries `replayed = true`.
+            async move {
+                enc(c.submit_observations(req).await.map(|r| {
+                    r.map(|mut m| {
+                        m.replayed = false;
+                        m
+                    })
+                }))
+            }
         })
         .await;
         let revs = indicators_client(ind_ch.clone())

@@ -66,6 +66,9 @@ pub struct ImportOutcome {
     pub stored: usize,
     /// Rows left out (with `--skip-invalid`) or refused.
     pub errors: Vec<RowError>,
+    /// The service had already stored this very file (same idempotency key and rows):
+    /// nothing new was stored, `stored` counts the rows of that earlier import.
+    pub replayed: bool,
 }
 
 /// Runs one import. Returns an error (listing every bad row) when nothing was stored
@@ -302,6 +305,7 @@ async fn import_indicators(
     Ok(ImportOutcome {
         stored: n - refused_rows.len(),
         errors,
+        replayed: false,
     })
 }
 
@@ -352,7 +356,7 @@ pub async fn stream_observations(
     key: String,
     chunk: usize,
     quiet: bool,
-) -> Result<usize, Vec<RowError>> {
+) -> Result<Streamed, Vec<RowError>> {
     let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
     let n = rows.len();
     let mut progress = Progress::new("observations", n as u64, quiet);
@@ -386,9 +390,20 @@ pub async fn stream_observations(
     }
     progress.finish();
     match res {
-        Ok(_) => Ok(n),
+        Ok(r) => Ok(Streamed {
+            rows: n,
+            replayed: r.into_inner().replayed,
+        }),
         Err(status) => Err(map_violations(&status, &lines)),
     }
+}
+
+/// What a streamed load did: its rows, and whether the service answered it as a replay of
+/// an earlier load of the same rows (nothing new stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streamed {
+    pub rows: usize,
+    pub replayed: bool,
 }
 
 async fn import_observations(
@@ -413,7 +428,11 @@ async fn import_observations(
         file.key("import-observations-valid")
     };
     match stream_observations(clients, ok.clone(), key.clone(), args.chunk, args.quiet).await {
-        Ok(n) => Ok(ImportOutcome { stored: n, errors }),
+        Ok(s) => Ok(ImportOutcome {
+            stored: s.rows,
+            errors,
+            replayed: s.replayed,
+        }),
         Err(e) if args.skip_invalid && e.iter().all(|x| x.line > 0) => {
             // The service refused some rows (the stream is atomic, so nothing was stored):
             // leave those out and send the rest once more.
@@ -428,10 +447,18 @@ async fn import_observations(
             );
             errors.extend(e);
             if rest.is_empty() {
-                return Ok(ImportOutcome { stored: 0, errors });
+                return Ok(ImportOutcome {
+                    stored: 0,
+                    errors,
+                    replayed: false,
+                });
             }
             match stream_observations(clients, rest, retry_key, args.chunk, args.quiet).await {
-                Ok(n) => Ok(ImportOutcome { stored: n, errors }),
+                Ok(s) => Ok(ImportOutcome {
+                    stored: s.rows,
+                    errors,
+                    replayed: s.replayed,
+                }),
                 Err(e) => Err(refused(file, "the file", &e)),
             }
         }
@@ -568,7 +595,11 @@ async fn import_case_reviews(
         progress.inc(n);
     }
     progress.finish();
-    Ok(ImportOutcome { stored, errors })
+    Ok(ImportOutcome {
+        stored,
+        errors,
+        replayed: false,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -867,7 +898,11 @@ async fn import_attendance(
             Err(e) => return Err(refused(file, "the delegates", &e)),
         };
     progress.finish();
-    Ok(ImportOutcome { stored, errors })
+    Ok(ImportOutcome {
+        stored,
+        errors,
+        replayed: false,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1120,5 +1155,9 @@ async fn import_finance(
         }
     }
     progress.finish();
-    Ok(ImportOutcome { stored, errors })
+    Ok(ImportOutcome {
+        stored,
+        errors,
+        replayed: false,
+    })
 }

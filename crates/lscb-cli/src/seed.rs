@@ -324,10 +324,14 @@ async fn seed_indicators(
     let obs_file = read(dir, "observations.csv")?;
     let obs = parse_all(&obs_file, import::parse_observation)?;
     let key = obs_file.key("seed-observations");
-    let n = import::stream_observations(clients, obs, key, 1000, quiet)
+    let s = import::stream_observations(clients, obs, key, 1000, quiet)
         .await
         .map_err(|e| fail(&obs_file.name, e))?;
-    report.add("observations", n);
+    if s.replayed {
+        report.add("observations already stored", s.rows);
+    } else {
+        report.add("observations", s.rows);
+    }
 
     let bench_file = read(dir, "benchmarks.csv")?;
     let benchmarks = parse_all(&bench_file, |row, errs| ind::Benchmark {

@@ -22,6 +22,14 @@ pub(crate) async fn import(
 ) -> anyhow::Result<()> {
     let clients = Clients::connect(&target(&client)).await?;
     let outcome = lscb_cli::import::run(&clients, &args).await?;
+    if outcome.replayed {
+        println!(
+            "{}: nothing new stored: its {} row(s) were stored by an earlier import of the same file",
+            args.file.display(),
+            outcome.stored
+        );
+        return Ok(());
+    }
     println!(
         "{}: {} row(s) stored{}",
         args.file.display(),

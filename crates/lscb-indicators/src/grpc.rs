@@ -721,7 +721,10 @@ impl IndicatorApi {
         let txn = self.store.begin().await?;
         // The key first: a concurrent request with it waits here for this one's answer.
         if let Some(r) = idempotency::claim(idem.as_ref(), &*txn).await? {
-            return Ok(r);
+            return Ok(pb::SubmitObservationsResponse {
+                replayed: true,
+                ..r
+            });
         }
         self.store.lock_partnership(&txn, &p.id).await?;
         let versions = self.store.current_definitions(&*txn, &p.id).await?;
@@ -913,6 +916,7 @@ impl IndicatorApi {
             submitted_at: at.clone(),
             stored_count: inserted.count as u64,
             observations_omitted: inserted.stored.len() < inserted.count,
+            replayed: false,
         };
         idempotency::complete(idem.as_ref(), &*txn, &response).await?;
         self.store

@@ -11,10 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lscb_cli::seed::{SeedArgs, run as seed};
-use lscb_cli::seed_clients::{Clients, Target};
-use lscb_e2e::TestApp;
+use lscb_cli::seed_clients::Clients;
 use lscb_proto::report::v1 as rep;
+
+use super::print::{assemble, reference_stack};
 
 /// How many elements of each violation the failure message names.
 const TARGETS_SHOWN: usize = 3;
@@ -53,10 +53,6 @@ const RUNNER: &str = r#"<script>
   }, function (e) { done({ error: String(e && e.stack || e) }); });
 })();
 </script>"#;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// CI (or anyone who sets `LSCB_REQUIRE_AXE`) must run the check, never skip it.
 fn required() -> bool {
@@ -105,41 +101,8 @@ fn tools() -> Option<(PathBuf, String)> {
     Some((chromium, js))
 }
 
-async fn reference_stack() -> (TestApp, Clients) {
-    let app = TestApp::spawn().await;
-    let c = Clients::connect(&Target {
-        token: app.admin(),
-        aggregator_url: format!("http://{}", app.aggregator),
-        indicators_url: format!("http://{}", app.indicators),
-        audits_url: format!("http://{}", app.audits),
-        training_url: format!("http://{}", app.training),
-        finance_url: format!("http://{}", app.finance),
-    })
-    .await
-    .expect("connect to the test stack");
-    let args = SeedArgs {
-        data_dir: repo().join("deploy/reference-data/2015-16"),
-        catalogue: repo().join("deploy/catalogue/default.toml"),
-        catalogue_only: false,
-        with_catalogue: false,
-        quiet: true,
-    };
-    seed(&c, &args).await.expect("seed the reference dataset");
-    (app, c)
-}
-
 async fn html(c: &Clients, edition: rep::ReportEdition) -> String {
-    c.report
-        .clone()
-        .assemble_report(rep::AssembleReportRequest {
-            year: "2015-16".into(),
-            format: rep::ReportFormat::Html as i32,
-            edition: edition as i32,
-        })
-        .await
-        .expect("assemble the report")
-        .into_inner()
-        .content
+    assemble(c, rep::ReportFormat::Html, edition).await
 }
 
 /// Text of a serialised DOM as text again.

@@ -42,7 +42,8 @@ fn chromium() -> Option<PathBuf> {
     c
 }
 
-async fn reference_stack() -> (TestApp, Clients) {
+/// The test stack with the 2015/16 reference dataset seeded (also used by `axe.rs`).
+pub(super) async fn reference_stack() -> (TestApp, Clients) {
     let app = TestApp::spawn().await;
     let c = Clients::connect(&Target {
         token: app.admin(),
@@ -65,7 +66,11 @@ async fn reference_stack() -> (TestApp, Clients) {
     (app, c)
 }
 
-async fn assemble(c: &Clients, format: rep::ReportFormat, edition: rep::ReportEdition) -> String {
+pub(super) async fn assemble(
+    c: &Clients,
+    format: rep::ReportFormat,
+    edition: rep::ReportEdition,
+) -> String {
     c.report
         .clone()
         .assemble_report(rep::AssembleReportRequest {

@@ -107,6 +107,11 @@ impl Idempotency {
         &self.key
     }
 
+    /// The request's hash (see [`request_hash`]).
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
     pub fn rpc(&self) -> &'static str {
         self.rpc
     }

@@ -301,11 +301,6 @@ impl Part4 {
     }
 }
 
-/// A year as the report writes it: "2015-16" → "2015/16".
-fn year_words(year: &impl std::fmt::Display) -> String {
-    year.to_string().replacen('-', "/", 1)
-}
-
 /// A decimal for prose, by the report's one rule (`crate::report::format::number`):
 /// thousands separators, at most one decimal place, rounded half up (away from zero).
 pub fn fmt_dec(d: Decimal) -> String {
@@ -1322,12 +1317,12 @@ pub fn statement(p: &Part4) -> String {
     if p.overall == Judgement::NotEnoughEvidence {
         s.push_str(&format!(
             "On the evidence held for {}, there is **not enough evidence** to judge whether the board's safeguarding arrangements are sufficient",
-            year_words(&p.year)
+            crate::report::assemble::year_label(&p.year)
         ));
     } else {
         s.push_str(&format!(
             "On the evidence held for {}, the board's safeguarding arrangements are judged **{}**",
-            year_words(&p.year),
+            crate::report::assemble::year_label(&p.year),
             p.overall.words()
         ));
     }

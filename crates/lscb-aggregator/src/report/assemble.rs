@@ -49,7 +49,7 @@ pub struct Inputs {
 }
 
 /// "2015-16" → "2015/16".
-pub fn year_label(p: &Period) -> String {
+pub fn year_label(p: &impl std::fmt::Display) -> String {
     p.to_string().replacen('-', "/", 1)
 }
 

@@ -39,6 +39,15 @@ pub fn number(d: Decimal) -> String {
 }
 
 /// An integer count: "4,489".
+/// "1 course", "1,204 courses".
+pub fn plural(n: u32, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", count(n.into()))
+    }
+}
+
 pub fn count(n: i64) -> String {
     group(&n.to_string())
 }

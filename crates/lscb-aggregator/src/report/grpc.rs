@@ -559,13 +559,12 @@ impl ReportService for ReportApi {
         let Some(year) = year else {
             return Err(Error::invalid("year", "is required").into());
         };
-        let request_hash = request_hash(
-            PUBLISH_RPC,
-            &pb::PublishReportRequest {
-                idempotency_key: String::new(),
-                ..req.clone()
-            },
-        );
+        // The hash Idempotency::of computed; an unkeyed publication is never replayed, and
+        // its row keeps the hash of the same request without a key.
+        let request_hash = match &idem {
+            Some(i) => i.hash().to_string(),
+            None => request_hash(PUBLISH_RPC, &req),
+        };
         // A replay is answered before the report is assembled again; the store's claim
         // settles concurrent ones.
         if let Some(i) = &idem

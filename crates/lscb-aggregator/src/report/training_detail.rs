@@ -8,7 +8,7 @@ use lscb_proto::training::v1 as tr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::format;
+use super::format::{self, plural};
 
 /// What one programme's courses delivered, and its trainer pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,14 +69,6 @@ pub fn delivery(d: Option<&tr::DeliveryDetail>) -> Option<TrainingDelivery> {
             })
             .collect(),
     })
-}
-
-fn plural(n: u32, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{} {many}", format::count(n.into()))
-    }
 }
 
 /// The sentences the training section prints for the detail.

@@ -4,20 +4,12 @@
 //! audits service did not answer the section says so.
 
 use super::{Builder, Cell, ChartKind, Node, Table};
-use crate::report::format;
+use crate::report::format::{self, plural};
 use crate::report::model::board::{BodyLine, ChildDeaths, PlanLine, PlanProgress};
-use crate::report::model::{Report, Unit};
+use crate::report::model::{Rag, Report, Unit};
 
 fn pct(d: Option<rust_decimal::Decimal>) -> String {
     d.map(format::percent).unwrap_or_else(|| "–".into())
-}
-
-fn plural(n: u32, one: &str, many: &str) -> String {
-    format!(
-        "{} {}",
-        format::count(n as i64),
-        if n == 1 { one } else { many }
-    )
 }
 
 /// "1 April 2014" from "2014-04-01" (the text as given when it is not a date).
@@ -160,22 +152,14 @@ pub(super) fn governance(b: &mut Builder, r: &Report) {
     }
 }
 
+/// A plan line's rating ("green", "amber", "red") as the report's RAG cell.
 fn rag_word(rating: Option<&str>) -> Cell {
-    match rating {
-        Some("green") => Cell {
-            text: "✔ Green".into(),
-            class: Some("rag-green"),
-        },
-        Some("amber") => Cell {
-            text: "◆ Amber".into(),
-            class: Some("rag-amber"),
-        },
-        Some("red") => Cell {
-            text: "✖ Red".into(),
-            class: Some("rag-red"),
-        },
-        _ => "–".into(),
-    }
+    super::rag_cell(match rating {
+        Some("green") => Some(Rag::Green),
+        Some("amber") => Some(Rag::Amber),
+        Some("red") => Some(Rag::Red),
+        _ => None,
+    })
 }
 
 fn plan_row(l: &PlanLine, title: String) -> Vec<Cell> {

@@ -231,9 +231,8 @@ fn push_appendix(p: &Part4, out: &mut Vec<String>) {
             continue;
         }
         let mut s = format!(
-            "#### {}\n\n*Evidence records: {}*\n\n| Ref | Stance | Rule | Record | Period | Evidence id |\n|---|---|---|---|---|---|\n",
-            appendix_heading(&a.title),
-            cell(&a.title)
+            "#### {}\n\n*The rule, source record and id of each item*\n\n| Ref | Stance | Rule | Record | Period | Evidence id |\n|---|---|---|---|---|---|\n",
+            appendix_heading(&a.title)
         );
         for e in &a.evidence {
             n += 1;
